@@ -1,0 +1,52 @@
+# Makefile - the two commands of the README, and the steps they are made of.
+#   make demo   installs dependencies, builds flowc and runs the shop example
+#   make test   installs dependencies, builds, and runs every test (units, lit,
+#               goldens, formatting, layering) and the fuzzers under ASan
+PRESET ?= dev
+BUILD := build/$(PRESET)
+FLOWC := $(BUILD)/compiler/flowc
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps configure build demo test check fuzz-build fuzz format format-check update-goldens clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake --preset $(PRESET) > /dev/null
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@echo "== flowc check examples/shop/shop.flow"
+	$(FLOWC) check examples/shop/shop.flow
+	@echo "== flowc graph --format mermaid examples/shop/shop.flow"
+	$(FLOWC) graph --format mermaid examples/shop/shop.flow
+
+check: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test: check fuzz
+
+fuzz-build: deps
+	@cmake --preset asan > /dev/null
+	cmake --build build/asan -j $(JOBS) --target flow_fuzz_parser
+
+fuzz: fuzz-build
+	tests/fuzz/run_fuzzers.sh build/asan $(FUZZ_SECONDS)
+
+format:
+	find compiler tests/unit tests/fuzz stdlib -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+format-check:
+	find compiler tests/unit tests/fuzz stdlib -name '*.cpp' -o -name '*.h' | xargs clang-format --dry-run --Werror
+
+update-goldens: build
+	BUILD=$(BUILD) tests/tools/update_goldens.sh
+
+clean:
+	rm -rf build

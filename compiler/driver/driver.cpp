@@ -1,0 +1,409 @@
+// driver/driver.cpp - the flowc command line: check, fmt, graph and the --emit dumps.
+#include "driver/driver.h"
+
+#include "ast/ast_printer.h"
+#include "ast/formatter.h"
+#include "driver/graph.h"
+#include "parse/parser.h"
+#include "parse/program_loader.h"
+#include "sema/sema.h"
+#include "stdlib_embedded.h"
+#include "support/diagnostic_engine.h"
+#include "support/text.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <unistd.h>
+
+namespace flow::driver {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Options {
+    std::string diagnostics = "text";
+    std::string color = "auto";
+    std::size_t errorLimit = 50;
+    parse::ParseOptions parse;
+    std::string emit;
+    bool verifyDiagnostics = false;
+};
+
+/// One compilation: the sources, the diagnostics, the AST and (after sema) its result.
+struct Compilation {
+    SourceManager sources;
+    DiagnosticEngine diags{sources};
+    ast::Program program;
+    std::unique_ptr<sema::SemaResult> sema;
+};
+
+std::vector<parse::EmbeddedFile> stdlibFiles() {
+    std::vector<parse::EmbeddedFile> out;
+    for (const auto& s : stdlib::embeddedSources()) {
+        out.push_back({s.path, s.text});
+    }
+    return out;
+}
+
+/// Parses `files` and their imports, then (if parsing succeeded and `runSema`) runs sema.
+/// Returns false if any error was reported.
+bool compile(const std::vector<std::string>& files, const Options& opts, Compilation& c, bool runSema) {
+    c.program = parse::loadProgram(files, stdlibFiles(), c.sources, c.diags, opts.parse);
+    if (c.diags.hasErrors() || !runSema) {
+        return !c.diags.hasErrors();
+    }
+    c.sema = sema::analyze(c.program, c.diags);
+    return !c.diags.hasErrors();
+}
+
+bool useColor(const Options& opts) {
+    if (opts.color == "always") {
+        return true;
+    }
+    if (opts.color == "never") {
+        return false;
+    }
+    const char* term = std::getenv("TERM");
+    return isatty(STDERR_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr && term != nullptr &&
+           std::string(term) != "dumb";
+}
+
+nlohmann::ordered_json locationJson(const SourceManager& sources, SourceRange r) {
+    nlohmann::ordered_json j;
+    if (!r.valid()) {
+        return j;
+    }
+    LineColumn b = sources.lineColumn(r.begin);
+    LineColumn e = sources.lineColumn(r.endLocation());
+    j["file"] = sources.file(r.begin.file).path();
+    j["line"] = b.line;
+    j["column"] = b.column;
+    j["endLine"] = e.line;
+    j["endColumn"] = e.column;
+    return j;
+}
+
+void printDiagnostics(const Compilation& c, const Options& opts) {
+    if (opts.diagnostics == "json") {
+        nlohmann::ordered_json all = nlohmann::ordered_json::array();
+        for (const Diagnostic* d : c.diags.sorted()) {
+            nlohmann::ordered_json j = locationJson(c.sources, d->range);
+            j["severity"] = severityName(d->severity);
+            j["code"] = diagInfo(d->code).code;
+            j["message"] = d->message;
+            nlohmann::ordered_json notes = nlohmann::ordered_json::array();
+            for (const DiagNote& n : d->notes) {
+                nlohmann::ordered_json nj = locationJson(c.sources, n.range);
+                nj["message"] = n.message;
+                notes.push_back(nj);
+            }
+            j["notes"] = notes;
+            all.push_back(j);
+        }
+        std::cerr << all.dump(2) << "\n";
+        return;
+    }
+    std::cerr << c.diags.renderAllText(useColor(opts), opts.errorLimit);
+}
+
+// ---- --verify-diagnostics ------------------------------------------------------------------
+
+struct Expectation {
+    FileId file;
+    std::uint32_t line;
+    Severity severity;
+    std::string text;
+    std::uint32_t written;  // the line the comment is on
+    bool matched = false;
+};
+
+/// Reads `// expected-error@+1 {{text}}` (also `-note`, `-warning`, `@-N`, `@N`) from
+/// every loaded file, MLIR style.
+std::vector<Expectation> readExpectations(const SourceManager& sources) {
+    static const std::regex re(R"(expected-(error|warning|note)(@([+-]?)(\d+))?\s*\{\{(.*?)\}\})");
+    std::vector<Expectation> out;
+    for (FileId id = 1; id <= sources.fileCount(); ++id) {
+        const SourceFile& f = sources.file(id);
+        for (std::uint32_t line = 1; line <= f.lineCount(); ++line) {
+            std::string text(f.lineText(line));
+            for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+                const std::smatch& m = *it;
+                Expectation e;
+                e.file = id;
+                e.written = line;
+                e.severity = m[1] == "error" ? Severity::Error : m[1] == "warning" ? Severity::Warning : Severity::Note;
+                e.line = line;
+                if (m[2].matched) {
+                    auto n = static_cast<std::uint32_t>(std::stoul(m[4]));
+                    e.line = m[3] == "+" ? line + n : m[3] == "-" ? line - n : n;
+                }
+                e.text = m[5];
+                out.push_back(std::move(e));
+            }
+        }
+    }
+    return out;
+}
+
+int verifyDiagnostics(const Compilation& c) {
+    std::vector<Expectation> expected = readExpectations(c.sources);
+    std::vector<std::string> problems;
+    auto match = [&](FileId file, std::uint32_t line, Severity sev, const std::string& text) {
+        for (Expectation& e : expected) {
+            if (!e.matched && e.severity == sev && e.file == file && e.line == line &&
+                text.find(e.text) != std::string::npos) {
+                e.matched = true;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (const Diagnostic* d : c.diags.sorted()) {
+        std::string text = d->message + " [" + diagInfo(d->code).code + "]";
+        FileId file = d->range.begin.file;
+        std::uint32_t line = d->range.valid() ? c.sources.lineColumn(d->range.begin).line : 0;
+        if (!match(file, line, d->severity, text)) {
+            problems.push_back(c.sources.describe(d->range.begin) + ": unexpected " + severityName(d->severity) +
+                               ": " + text);
+        }
+        for (const DiagNote& n : d->notes) {
+            FileId nf = n.range.valid() ? n.range.begin.file : file;
+            std::uint32_t nl = n.range.valid() ? c.sources.lineColumn(n.range.begin).line : line;
+            match(nf, nl, Severity::Note, n.message);  // notes need not all be expected
+        }
+    }
+    for (const Expectation& e : expected) {
+        if (!e.matched) {
+            problems.push_back(c.sources.file(e.file).path() + ":" + std::to_string(e.written) + ": expected " +
+                               severityName(e.severity) + " on line " + std::to_string(e.line) +
+                               " not produced: {{" + e.text + "}}");
+        }
+    }
+    for (const std::string& p : problems) {
+        std::cerr << p << "\n";
+    }
+    if (!problems.empty()) {
+        std::cerr << problems.size() << " diagnostic mismatch" << (problems.size() == 1 ? "" : "es") << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+// ---- Subcommands ---------------------------------------------------------------------------
+
+int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
+    Compilation c;
+    if (opts.emit == "tokens") {
+        bool ok = true;
+        for (const std::string& f : files) {
+            std::string text, error;
+            bool tooLarge = false;
+            std::size_t size = 0;
+            if (!parse::readFile(f, opts.parse.limits.maxFileBytes, text, error, tooLarge, size)) {
+                c.diags.report(DiagCode::E0204, SourceRange{}, f, error);
+                ok = false;
+                continue;
+            }
+            FileId id = c.sources.addFile(f, text);
+            if (tooLarge) {
+                c.diags.report(DiagCode::E0901, {{id, 0}, 0}, size, opts.parse.limits.maxFileBytes);
+                ok = false;
+                continue;
+            }
+            std::string out;
+            ok = parse::dumpTokens(c.sources.file(id), c.diags, out, opts.parse) && ok;
+            std::cout << out;
+        }
+        printDiagnostics(c, opts);
+        return ok ? 0 : 1;
+    }
+    bool wantSema = opts.emit == "sema";
+    if (opts.emit != "ast" && !wantSema) {
+        std::cerr << "flowc: error: --emit=" << opts.emit
+                  << " is not available (choose tokens, ast or sema)\n";
+        return 2;
+    }
+    bool ok = compile(files, opts, c, wantSema);
+    printDiagnostics(c, opts);
+    if (!ok) {
+        return 1;
+    }
+    std::cout << (wantSema ? sema::printSema(c.program, *c.sema, c.sources) : ast::printAst(c.program, c.sources));
+    return 0;
+}
+
+int cmdCheck(const std::vector<std::string>& files, const Options& opts) {
+    Compilation c;
+    bool ok = compile(files, opts, c, true);
+    if (opts.verifyDiagnostics) {
+        return verifyDiagnostics(c);
+    }
+    printDiagnostics(c, opts);
+    return ok ? 0 : 1;
+}
+
+bool writeAtomically(const std::string& path, const std::string& text, std::string& error) {
+    std::string tmp = path + ".flowfmt.tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            error = "cannot write '" + tmp + "'";
+            return false;
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        error = ec.message();
+        fs::remove(tmp, ec);
+        return false;
+    }
+    return true;
+}
+
+int cmdFmt(const std::vector<std::string>& files, bool check, bool toStdout, const Options& opts) {
+    int status = 0;
+    for (const std::string& path : files) {
+        Compilation c;
+        std::string text, error;
+        bool tooLarge = false;
+        std::size_t size = 0;
+        if (!parse::readFile(path, opts.parse.limits.maxFileBytes, text, error, tooLarge, size)) {
+            c.diags.report(DiagCode::E0204, SourceRange{}, path, error);
+            printDiagnostics(c, opts);
+            status = 1;
+            continue;
+        }
+        FileId id = c.sources.addFile(path, text);
+        if (tooLarge) {
+            c.diags.report(DiagCode::E0901, {{id, 0}, 0}, size, opts.parse.limits.maxFileBytes);
+            printDiagnostics(c, opts);
+            status = 1;
+            continue;
+        }
+        auto file = parse::parseFile(c.sources.file(id), c.program, c.diags, opts.parse);
+        if (!file) {
+            printDiagnostics(c, opts);
+            status = 1;
+            continue;
+        }
+        std::string formatted = ast::formatFile(*file, c.sources.file(id));
+        if (toStdout) {
+            std::cout << formatted;
+            continue;
+        }
+        if (formatted == text) {
+            continue;
+        }
+        if (check) {
+            std::cerr << path << ": not formatted (run 'flowc fmt " << path << "')\n";
+            status = 1;
+            continue;
+        }
+        if (!writeAtomically(path, formatted, error)) {
+            std::cerr << "flowc: error: " << path << ": " << error << "\n";
+            status = 1;
+        }
+    }
+    return status;
+}
+
+int cmdGraph(const std::string& file, const std::string& format, const Options& opts) {
+    Compilation c;
+    bool ok = compile({file}, opts, c, true);
+    printDiagnostics(c, opts);
+    if (!ok) {
+        return 1;
+    }
+    GraphFormat f = format == "dot" ? GraphFormat::Dot : format == "json" ? GraphFormat::Json : GraphFormat::Mermaid;
+    std::cout << renderGraph(*c.sema, f);
+    return 0;
+}
+
+int listDiagnostics() {
+    for (DiagCode code : allDiagCodes()) {
+        const DiagInfo& info = diagInfo(code);
+        std::cout << info.code << " " << severityName(info.severity) << " " << info.id << "\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    Options opts;
+    CLI::App app{"flowc: the Flow compiler", "flowc"};
+    app.fallthrough();
+    app.set_version_flag("--version", "flowc 0.1.0");
+    app.add_option("--diagnostics", opts.diagnostics, "Diagnostic format")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--color", opts.color, "Colour diagnostics")->check(CLI::IsMember({"auto", "always", "never"}));
+    app.add_option("--error-limit", opts.errorLimit, "Stop printing after N diagnostics (0: no limit)");
+    app.add_option("--max-file-size", opts.parse.limits.maxFileBytes, "Largest source file accepted, in bytes");
+    app.add_option("--max-nesting", opts.parse.limits.maxNesting, "Deepest bracket nesting accepted");
+    app.add_option("--emit", opts.emit, "Dump a stage instead of checking: tokens, ast or sema");
+    app.add_flag("--verify-diagnostics", opts.verifyDiagnostics,
+                 "Compare diagnostics with // expected-error {{...}} comments (for tests)");
+    bool list = false;
+    app.add_flag("--list-diagnostics", list, "List every diagnostic code");
+    std::vector<std::string> files;
+    app.add_option("files", files, "Flow source files");
+
+    auto* check = app.add_subcommand("check", "Check files and report diagnostics; exit 1 on any error");
+    std::vector<std::string> checkFiles;
+    check->add_option("files", checkFiles, "Flow source files")->required();
+
+    auto* fmt = app.add_subcommand("fmt", "Format files in place in the canonical layout");
+    std::vector<std::string> fmtFiles;
+    bool fmtCheck = false, fmtStdout = false;
+    fmt->add_flag("--check", fmtCheck, "Do not write; exit 1 if a file is not formatted");
+    fmt->add_flag("--stdout", fmtStdout, "Print the formatted text instead of writing it");
+    fmt->add_option("files", fmtFiles, "Flow source files")->required();
+
+    auto* graph = app.add_subcommand("graph", "Print services, events, subscriptions and derived state");
+    std::string graphFile, graphFormat = "mermaid";
+    graph->add_option("file", graphFile, "Flow source file")->required();
+    graph->add_option("--format", graphFormat, "dot, mermaid or json")
+        ->check(CLI::IsMember({"dot", "mermaid", "json"}));
+
+    app.require_subcommand(0, 1);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (list) {
+        return listDiagnostics();
+    }
+    if (*check) {
+        if (!opts.emit.empty()) {
+            return cmdEmit(checkFiles, opts);
+        }
+        return cmdCheck(checkFiles, opts);
+    }
+    if (*fmt) {
+        return cmdFmt(fmtFiles, fmtCheck, fmtStdout, opts);
+    }
+    if (*graph) {
+        return cmdGraph(graphFile, graphFormat, opts);
+    }
+    if (files.empty()) {
+        std::cerr << app.help();
+        return 2;
+    }
+    if (!opts.emit.empty()) {
+        return cmdEmit(files, opts);
+    }
+    return cmdCheck(files, opts);
+}
+
+}  // namespace flow::driver

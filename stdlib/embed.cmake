@@ -1,0 +1,12 @@
+# stdlib/embed.cmake - writes the stdlib .flow files into a C++ source as raw strings.
+set(content "// Generated from stdlib/*.flow by stdlib/embed.cmake. DO NOT EDIT.\n")
+string(APPEND content "#include \"stdlib_embedded.h\"\n\nnamespace flow::stdlib {\n\n")
+string(APPEND content "const std::vector<EmbeddedSource>& embeddedSources() {\n")
+string(APPEND content "    static const std::vector<EmbeddedSource> sources = {\n")
+foreach(f ${FILES})
+    file(READ ${f} text)
+    get_filename_component(name ${f} NAME)
+    string(APPEND content "        {\"<stdlib>/${name}\", R\"flowstdlib(${text})flowstdlib\"},\n")
+endforeach()
+string(APPEND content "    };\n    return sources;\n}\n\n}  // namespace flow::stdlib\n")
+file(WRITE ${OUT} "${content}")

@@ -1,0 +1,3 @@
+// unit/main.cpp - the Catch2 test runner.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
