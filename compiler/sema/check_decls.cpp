@@ -8,11 +8,14 @@ namespace flow::sema {
 
 namespace {
 
-void addAliasVar(Scope& scope, const std::string& name, const RowType& row, bool optional,
+/// Declares the alias of an event or table source. With `row` null (the source did not
+/// resolve, which was reported) the alias still exists, with the error type, so its
+/// uses do not report again.
+void addAliasVar(Scope& scope, const std::string& name, const RowType* row, bool optional,
                  const void* source, bool isTable, SourceRange range) {
     Var v;
     v.name = name;
-    v.type = optional ? Type::rowOf(&row).optional() : Type::rowOf(&row);
+    v.type = row == nullptr ? Type::error() : optional ? Type::rowOf(row).optional() : Type::rowOf(row);
     v.source = source;
     v.sourceIsTable = isTable;
     v.range = range;
@@ -255,8 +258,9 @@ void Analyzer::checkFoldHandlers(TableInfo& t) {
             v.source = &t;
             scope.add(std::move(v));
         }
-        if (h.alias && e != nullptr) {
-            addAliasVar(scope, h.alias->name, e->row(), false, e, false, h.alias->range);
+        if (h.alias) {
+            addAliasVar(scope, h.alias->name, e != nullptr ? &e->row() : nullptr, false, e, false,
+                        h.alias->range);
         }
         Ctx ctx;
         ctx.service = t.service;
@@ -303,8 +307,9 @@ void Analyzer::checkReaction(ReactionInfo& r) {
     const ast::Handler& h = r.decl->handler;
     r.trigger = resolveEventName(h.event, r.service, true);
     Scope scope;
-    if (h.alias && r.trigger != nullptr) {
-        addAliasVar(scope, h.alias->name, r.trigger->row(), false, r.trigger, false, h.alias->range);
+    if (h.alias) {
+        addAliasVar(scope, h.alias->name, r.trigger != nullptr ? &r.trigger->row() : nullptr, false,
+                    r.trigger, false, h.alias->range);
     }
     Ctx ctx;
     ctx.service = r.service;
@@ -657,7 +662,7 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             }
         }
         shape.sources.push_back({alias, event, table, optional});
-        addAliasVar(scope, alias, event != nullptr ? event->row() : table->row, optional, info,
+        addAliasVar(scope, alias, event != nullptr ? &event->row() : &table->row, optional, info,
                     table != nullptr, src.range);
         return true;
     };
