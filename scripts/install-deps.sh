@@ -14,7 +14,7 @@ packages=(
     llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
     # libraries
     libfmt-dev catch2 librocksdb-dev libabsl-dev libnats-dev libcpp-httplib-dev
-    nlohmann-json3-dev libcli11-dev zlib1g-dev libzstd-dev
+    nlohmann-json3-dev libcli11-dev zlib1g-dev libzstd-dev libxxhash-dev
     # tests
     nats-server clang-format
 )

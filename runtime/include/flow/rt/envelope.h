@@ -1,0 +1,59 @@
+// flow/rt/envelope.h - the event envelope and deterministic event ids.
+//
+// A stored record is the envelope followed by the payload (the row, see codec.h):
+//   format byte (1) | id (16) | causation (16) | correlation (16) | time (zigzag)
+//   | seq (varint) | version (varint) | type (bytes) | key (bytes) | payload (rest)
+#pragma once
+
+#include "flow/rt/status.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace flow::rt {
+
+/// A 128-bit event or request id, printed as 32 lowercase hex digits.
+struct EventId {
+    std::uint64_t hi = 0;
+    std::uint64_t lo = 0;
+
+    bool isZero() const { return hi == 0 && lo == 0; }
+    std::string toHex() const;
+    static bool fromHex(std::string_view s, EventId& out);
+    friend bool operator==(const EventId&, const EventId&) = default;
+    friend auto operator<=>(const EventId&, const EventId&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const EventId& id) {
+        return H::combine(std::move(h), id.hi, id.lo);
+    }
+};
+
+/// The id of the `index`-th event emitted while processing `causation`: the same on
+/// every replay, so a replay after a crash emits nothing new (XXH3-128).
+EventId deriveEventId(const EventId& causation, std::uint32_t index);
+/// The id of a command request carrying the client's idempotency key.
+EventId requestId(std::string_view idempotencyKey);
+/// A fresh random id (getrandom) for a request without an idempotency key.
+EventId randomEventId();
+
+struct Envelope {
+    EventId id;
+    EventId causation;
+    EventId correlation;
+    std::int64_t time = 0;  // event time, UTC microseconds
+    std::uint64_t seq = 0;  // position in the owner's log
+    std::uint32_t version = 1;
+    std::string type;  // "Orders.OrderPlaced"
+    std::string key;   // the encoded key value (partitioning)
+};
+
+inline constexpr std::uint8_t kEnvelopeFormat = 1;
+inline constexpr std::size_t kMaxTypeBytes = 1024;
+inline constexpr std::size_t kMaxKeyBytes = 64 * 1024;
+
+void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out);
+/// Decodes an envelope and returns the payload as a view into `record`.
+Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& payload);
+
+}  // namespace flow::rt

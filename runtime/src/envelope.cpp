@@ -1,0 +1,128 @@
+// runtime/src/envelope.cpp - the event envelope and deterministic event ids.
+#include "flow/rt/envelope.h"
+
+#include "flow/rt/codec.h"
+
+#include <cstring>
+#include <sys/random.h>
+#include <xxhash.h>
+
+namespace flow::rt {
+
+std::string EventId::toHex() const {
+    static const char* digits = "0123456789abcdef";
+    std::string s(32, '0');
+    for (int i = 0; i < 16; ++i) {
+        s[15 - i] = digits[(hi >> (4 * i)) & 0xF];
+        s[31 - i] = digits[(lo >> (4 * i)) & 0xF];
+    }
+    return s;
+}
+
+bool EventId::fromHex(std::string_view s, EventId& out) {
+    if (s.size() != 32) {
+        return false;
+    }
+    std::uint64_t parts[2] = {0, 0};
+    for (std::size_t i = 0; i < 32; ++i) {
+        char c = s[i];
+        int d;
+        if (c >= '0' && c <= '9') {
+            d = c - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            d = c - 'a' + 10;
+        } else {
+            return false;
+        }
+        parts[i / 16] = (parts[i / 16] << 4) | static_cast<std::uint64_t>(d);
+    }
+    out.hi = parts[0];
+    out.lo = parts[1];
+    return true;
+}
+
+namespace {
+
+EventId hash128(std::string_view domain, std::string_view data) {
+    std::string buf(domain);
+    buf.push_back('\0');
+    buf.append(data);
+    XXH128_hash_t h = XXH3_128bits(buf.data(), buf.size());
+    EventId id{h.high64, h.low64};
+    if (id.isZero()) {
+        id.lo = 1;  // zero means "no id"
+    }
+    return id;
+}
+
+}  // namespace
+
+EventId deriveEventId(const EventId& causation, std::uint32_t index) {
+    std::string data;
+    putFixed64(data, causation.hi);
+    putFixed64(data, causation.lo);
+    putFixed32(data, index);
+    return hash128("flow.emit", data);
+}
+
+EventId requestId(std::string_view idempotencyKey) { return hash128("flow.request", idempotencyKey); }
+
+EventId randomEventId() {
+    unsigned char buf[16];
+    std::size_t got = 0;
+    while (got < sizeof buf) {
+        ssize_t n = getrandom(buf + got, sizeof buf - got, 0);
+        if (n > 0) {
+            got += static_cast<std::size_t>(n);
+        }
+    }
+    EventId id;
+    std::memcpy(&id.hi, buf, 8);
+    std::memcpy(&id.lo, buf + 8, 8);
+    if (id.isZero()) {
+        id.lo = 1;
+    }
+    return id;
+}
+
+void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out) {
+    out.push_back(static_cast<char>(kEnvelopeFormat));
+    putFixed64(out, env.id.hi);
+    putFixed64(out, env.id.lo);
+    putFixed64(out, env.causation.hi);
+    putFixed64(out, env.causation.lo);
+    putFixed64(out, env.correlation.hi);
+    putFixed64(out, env.correlation.lo);
+    putZigzag(out, env.time);
+    putVarint(out, env.seq);
+    putVarint(out, env.version);
+    putBytes(out, env.type);
+    putBytes(out, env.key);
+    out.append(payload);
+}
+
+Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& payload) {
+    Reader r(record);
+    std::uint8_t format = 0;
+    if (!r.byte(format) || format != kEnvelopeFormat) {
+        return Status::corruption("unknown envelope format");
+    }
+    std::uint64_t version = 0;
+    std::string_view type, key;
+    if (!r.fixed64(env.id.hi) || !r.fixed64(env.id.lo) || !r.fixed64(env.causation.hi) ||
+        !r.fixed64(env.causation.lo) || !r.fixed64(env.correlation.hi) || !r.fixed64(env.correlation.lo) ||
+        !r.zigzag(env.time) || !r.varint(env.seq) || !r.varint(version) || version == 0 ||
+        version > 0xFFFF || !r.bytes(type, kMaxTypeBytes) || !r.bytes(key, kMaxKeyBytes)) {
+        return Status::corruption("truncated or invalid envelope");
+    }
+    if (type.empty() || !validUtf8(type)) {
+        return Status::corruption("invalid event type in envelope");
+    }
+    env.version = static_cast<std::uint32_t>(version);
+    env.type.assign(type);
+    env.key.assign(key);
+    payload = r.rest();
+    return Status::ok();
+}
+
+}  // namespace flow::rt

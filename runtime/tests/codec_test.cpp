@@ -1,0 +1,174 @@
+// runtime/tests/codec_test.cpp - the row codec and the envelope: round trips and hostile bytes.
+#include "flow/rt/codec.h"
+#include "flow/rt/envelope.h"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+using namespace flow::rt;
+
+namespace {
+
+Schema orderSchema() {
+    Schema s;
+    s.name = "Orders.OrderPlaced";
+    s.fields = {
+        {"order_id", FieldType::String, false, {}},
+        {"qty", FieldType::Int, false, {}},
+        {"price", FieldType::Float, false, {}},
+        {"paid", FieldType::Bool, false, {}},
+        {"at", FieldType::Timestamp, false, {}},
+        {"within", FieldType::Duration, true, {}},
+        {"state", FieldType::Enum, false, {"Placed", "Reserved", "Shipped"}},
+        {"note", FieldType::String, true, {}},
+    };
+    s.keyIndex = 0;
+    return s;
+}
+
+Value randomValue(const FieldSpec& f, std::mt19937_64& rng) {
+    if (f.optional && rng() % 4 == 0) {
+        return Value{};
+    }
+    switch (f.type) {
+    case FieldType::Bool:
+        return Value{rng() % 2 == 0};
+    case FieldType::Int:
+    case FieldType::Timestamp:
+    case FieldType::Duration: {
+        std::int64_t choices[] = {0, -1, 1, INT64_MIN, INT64_MAX, static_cast<std::int64_t>(rng())};
+        return Value{choices[rng() % 6]};
+    }
+    case FieldType::Enum:
+        return Value{static_cast<std::int64_t>(rng() % f.enumValues.size())};
+    case FieldType::Float:
+        return Value{static_cast<double>(static_cast<std::int64_t>(rng())) / 7.0};
+    case FieldType::String: {
+        std::string s;
+        std::size_t n = rng() % 20;
+        for (std::size_t i = 0; i < n; ++i) {
+            s += static_cast<char>('a' + rng() % 26);
+        }
+        if (rng() % 3 == 0) {
+            s += "\xC3\xA9\xF0\x9F\x98\x80";  // é and an emoji
+        }
+        return Value{s};
+    }
+    }
+    return Value{};
+}
+
+}  // namespace
+
+TEST_CASE("rows round-trip through the codec") {
+    Schema s = orderSchema();
+    std::mt19937_64 rng(42);
+    for (int i = 0; i < 2000; ++i) {
+        Row row;
+        for (const FieldSpec& f : s.fields) {
+            row.push_back(randomValue(f, rng));
+        }
+        std::string bytes;
+        REQUIRE(encodeRow(s, row, bytes).isOk());
+        Row back;
+        REQUIRE(decodeRow(s, bytes, back).isOk());
+        REQUIRE(back == row);
+    }
+}
+
+TEST_CASE("encoding rejects rows that do not fit the schema") {
+    Schema s = orderSchema();
+    Row row = {Value{std::string("o1")}, Value{std::int64_t{1}}, Value{1.0}, Value{true}, Value{std::int64_t{0}},
+               Value{}, Value{std::int64_t{7}}, Value{}};  // enum index 7 of 3
+    std::string bytes;
+    CHECK(encodeRow(s, row, bytes).code() == StatusCode::InvalidArgument);
+    row[6] = Value{std::int64_t{1}};
+    row[0] = Value{};  // none in a non-optional field
+    CHECK(encodeRow(s, row, bytes).code() == StatusCode::InvalidArgument);
+    row.pop_back();
+    CHECK(encodeRow(s, row, bytes).code() == StatusCode::InvalidArgument);
+}
+
+TEST_CASE("every truncation and every single-byte change of a row decodes or fails cleanly") {
+    Schema s = orderSchema();
+    Row row = {Value{std::string("order-1")}, Value{std::int64_t{-5}}, Value{2.5}, Value{false},
+               Value{std::int64_t{1700000000000000}}, Value{std::int64_t{3600000000}}, Value{std::int64_t{2}},
+               Value{std::string("n\xC3\xA9")}};
+    std::string bytes;
+    REQUIRE(encodeRow(s, row, bytes).isOk());
+    Row out;
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        CHECK_FALSE(decodeRow(s, std::string_view(bytes).substr(0, n), out).isOk());
+    }
+    CHECK_FALSE(decodeRow(s, bytes + "x", out).isOk());  // trailing bytes
+    int accepted = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string bad = bytes;
+            bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+            Status st = decodeRow(s, bad, out);
+            if (st.isOk()) {
+                ++accepted;  // a flipped bit may still be a valid row: it must re-encode identically
+                std::string again;
+                REQUIRE(encodeRow(s, out, again).isOk());
+                CHECK(again == bad);
+            } else {
+                CHECK(st.code() == StatusCode::Corruption);
+            }
+        }
+    }
+    CHECK(accepted < static_cast<int>(bytes.size() * 8));
+}
+
+TEST_CASE("strings must be valid UTF-8 and within the size bound") {
+    Schema s;
+    s.name = "S";
+    s.fields = {{"s", FieldType::String, false, {}}};
+    std::string bytes;
+    putBytes(bytes, "\xFF\xFE");
+    Row out;
+    CHECK(decodeRow(s, bytes, out).code() == StatusCode::Corruption);
+    std::string huge;
+    putVarint(huge, kMaxStringBytes + 1);
+    CHECK(decodeRow(s, huge, out).code() == StatusCode::Corruption);
+    std::string overlong = "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01";  // an 11-byte varint
+    CHECK(decodeRow(s, overlong, out).code() == StatusCode::Corruption);
+}
+
+TEST_CASE("envelopes round-trip and ids are deterministic") {
+    Envelope e;
+    e.id = deriveEventId(requestId("req-1"), 0);
+    e.causation = requestId("req-1");
+    e.correlation = requestId("req-1");
+    e.time = 1704067200000000;
+    e.seq = 12345;
+    e.version = 2;
+    e.type = "Orders.OrderPlaced";
+    e.key = "o1";
+    std::string rec;
+    encodeEnvelope(e, "payload", rec);
+    Envelope back;
+    std::string_view payload;
+    REQUIRE(decodeEnvelope(rec, back, payload).isOk());
+    CHECK(payload == "payload");
+    CHECK(back.id == e.id);
+    CHECK(back.causation == e.causation);
+    CHECK(back.time == e.time);
+    CHECK(back.seq == e.seq);
+    CHECK(back.version == 2);
+    CHECK(back.type == e.type);
+    CHECK(back.key == "o1");
+    // Same causation and index, same id; different index or causation, different id.
+    CHECK(deriveEventId(e.causation, 0) == e.id);
+    CHECK_FALSE(deriveEventId(e.causation, 1) == e.id);
+    CHECK_FALSE(deriveEventId(requestId("req-2"), 0) == e.id);
+    EventId parsed;
+    REQUIRE(EventId::fromHex(e.id.toHex(), parsed));
+    CHECK(parsed == e.id);
+    CHECK_FALSE(EventId::fromHex("xyz", parsed));
+    CHECK_FALSE(randomEventId() == randomEventId());
+    for (std::size_t n = 0; n < rec.size() - 7; ++n) {
+        CHECK_FALSE(decodeEnvelope(std::string_view(rec).substr(0, n), back, payload).isOk());
+    }
+}

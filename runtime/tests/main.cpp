@@ -1,0 +1,3 @@
+// runtime/tests/main.cpp - the Catch2 test runner.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
