@@ -8,7 +8,7 @@ FLOWC := $(BUILD)/compiler/flowc
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo test check fuzz-build fuzz format format-check update-goldens clean
+.PHONY: all deps configure build demo test test-slow check fuzz-build fuzz format format-check update-goldens clean
 
 all: build
 
@@ -28,13 +28,17 @@ demo: build
 	$(FLOWC) graph --format mermaid examples/shop/shop.flow
 
 check: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow
+
+# The long suites: 200 kill -9 cycles, 10,000 property cases per operator.
+test-slow: build
+	ctest --test-dir $(BUILD) --output-on-failure -L slow
 
 test: check fuzz
 
 fuzz-build: deps
 	@cmake --preset asan > /dev/null
-	cmake --build build/asan -j $(JOBS) --target flow_fuzz_parser
+	cmake --build build/asan -j $(JOBS) --target flow_fuzzers
 
 fuzz: fuzz-build
 	tests/fuzz/run_fuzzers.sh build/asan $(FUZZ_SECONDS)

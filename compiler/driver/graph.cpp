@@ -16,7 +16,7 @@ using sema::TableInfo;
 enum class NodeKind { Event, Stream, Table, View, Command };
 
 struct Node {
-    std::string id;       // n0, n1, ...: stable, since services are in source order
+    std::string id;  // n0, n1, ...: stable, since services are in source order
     std::string service;
     std::string name;
     NodeKind kind;
@@ -98,7 +98,8 @@ private:
         return sym != nullptr ? sym->info : nullptr;
     }
 
-    void link(const ServiceInfo& s, const ast::QualifiedName& from, const void* to, const char* label) {
+    void link(const ServiceInfo& s, const ast::QualifiedName& from, const void* to,
+              const char* label) {
         const void* src = find(s, from);
         auto a = ids_.find(src);
         auto b = ids_.find(to);
@@ -168,9 +169,10 @@ std::string renderDot(const Estate& g) {
                 out += "  }\n";
             }
             current = n.service;
-            out += "  subgraph cluster_" + std::to_string(cluster++) + " {\n    label=\"" + n.service + "\";\n";
+            out += "  subgraph cluster_" + std::to_string(cluster++) + " {\n    label=\"" +
+                   n.service + "\";\n";
         }
-        std::string shape = n.kind == NodeKind::Event    ? "ellipse"
+        std::string shape = n.kind == NodeKind::Event     ? "ellipse"
                             : n.kind == NodeKind::Stream  ? "parallelogram"
                             : n.kind == NodeKind::Command ? "hexagon"
                                                           : "cylinder";

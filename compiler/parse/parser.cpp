@@ -87,6 +87,8 @@ struct SyntaxError {
     std::size_t tokenIndex;
     SourceRange range;
     std::string message;
+    std::string note;       // empty: none
+    bool topLevel = false;  // an unknown word where a declaration should start
 };
 
 std::string describeToken(const Token* t) {
@@ -173,12 +175,27 @@ std::string describeExpected(const antlr4::misc::IntervalSet& set, const antlr4:
 /// and records errors for the caller instead of printing them.
 class FlowErrorStrategy : public antlr4::DefaultErrorStrategy {
 public:
+    static constexpr std::size_t kMaxSyntaxErrors = 1000;
+
     FlowErrorStrategy(const OffsetMap& offsets, std::vector<SyntaxError>& errors)
         : offsets_(offsets), errors_(errors) {}
 
 protected:
     void reportNoViableAlternative(antlr4::Parser* p, const antlr4::NoViableAltException& e) override {
-        add(p, e.getOffendingToken(), p->getExpectedTokens());
+        // The parser's expected set is the one at the start of the decision; when the
+        // decision failed further on (`emitt E { }`: an assignment needed '=' after
+        // 'emitt'), the tokens that were still possible there are the better answer.
+        antlr4::misc::IntervalSet expected;
+        if (e.getDeadEndConfigs() != nullptr && e.getStartToken() != e.getOffendingToken()) {
+            for (const auto& config : e.getDeadEndConfigs()->configs) {
+                expected.addAll(p->getATN().nextTokens(config->state));
+            }
+            expected.remove(Token::EPSILON);
+        }
+        if (expected.isEmpty()) {
+            expected = p->getExpectedTokens();
+        }
+        add(p, e.getOffendingToken(), expected);
     }
     void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
         add(p, e.getOffendingToken(), e.getExpectedTokens());
@@ -203,18 +220,118 @@ protected:
 
 private:
     void add(antlr4::Parser* p, Token* offending, const antlr4::misc::IntervalSet& expected) {
-        std::string msg = "expected " + describeExpected(expected, p->getVocabulary()) + ", found " +
+        // Recovery can find an error at every few tokens of a hopeless file; past this
+        // many the parse stops (most are dropped as cascades anyway).
+        if (errors_.size() >= kMaxSyntaxErrors) {
+            throw antlr4::ParseCancellationException();
+        }
+        // An unknown word at the top level parses as the start of a stdlib 'builtin'
+        // declaration; say what the user meant to write instead.
+        for (antlr4::tree::ParseTree* c = p->getContext(); c != nullptr; c = c->parent) {
+            auto* b = dynamic_cast<G::BuiltinDeclContext*>(c);
+            if (b != nullptr && b->getStart() != nullptr && b->getStart()->getText() != "builtin") {
+                Token* word = b->getStart();
+                SyntaxError err{word->getTokenIndex(),
+                                offsets_.token(word),
+                                "expected a declaration ('service' or 'test'), found " +
+                                    describeToken(word),
+                                {},
+                                true};
+                if (auto m =
+                        closestMatch(word->getText(), {"service", "test", "import", "module"})) {
+                    err.note = "did you mean '" + *m + "'?";
+                }
+                errors_.push_back(std::move(err));
+                return;
+            }
+        }
+        // Where a top-level declaration may start, an identifier is expected only for the
+        // stdlib's 'builtin' declarations: do not offer it to users.
+        antlr4::misc::IntervalSet shown = expected;
+        if (shown.contains(static_cast<std::size_t>(L::SERVICE)) &&
+            shown.contains(static_cast<std::size_t>(L::TEST))) {
+            shown.remove(static_cast<std::size_t>(L::ID));
+        }
+        std::string msg = "expected " + describeExpected(shown, p->getVocabulary()) + ", found " +
                           describeToken(offending);
         SourceRange where = offsets_.token(offending);
-        // A missing terminator is reported right after the previous token, where it
-        // belongs, rather than at the start of the next line.
-        Token* prev = p->getTokenStream()->LT(-1);
+        // A missing ';' is reported right after the previous token, where it belongs,
+        // rather than at the start of the next line.
+        Token* prev =
+            offending != nullptr ? previousOnChannel(p, offending->getTokenIndex()) : nullptr;
         if (prev != nullptr && offending != nullptr &&
-            (offending->getType() == Token::EOF || offending->getLine() > prev->getLine())) {
+            (offending->getType() == Token::EOF ||
+             (offending->getLine() > prev->getLine() &&
+              expected.contains(static_cast<std::size_t>(L::SEMI))))) {
             std::uint32_t end = offsets_.token(prev).end;
             where = {{offsets_.file(), end}, end};
         }
-        errors_.push_back({offending ? offending->getTokenIndex() : 0, where, std::move(msg)});
+        errors_.push_back({offending ? offending->getTokenIndex() : 0, where, std::move(msg),
+                           hint(offending, prev, expected, p->getVocabulary())});
+    }
+
+    /// The default-channel token before index `i` (comments are skipped).
+    static Token* previousOnChannel(antlr4::Parser* p, std::size_t i) {
+        auto* stream = dynamic_cast<antlr4::BufferedTokenStream*>(p->getTokenStream());
+        if (stream == nullptr) {
+            return nullptr;
+        }
+        while (i > 0) {
+            Token* t = stream->get(--i);
+            if (t->getChannel() == Token::DEFAULT_CHANNEL) {
+                return t;
+            }
+        }
+        return nullptr;
+    }
+
+    /// A note for common slips: a reserved word used as a name, or a misspelt keyword
+    /// (the offending word itself, or the word before it: `emitt E { }`).
+    static std::string hint(const Token* offending, const Token* prev,
+                            const antlr4::misc::IntervalSet& expected,
+                            const antlr4::dfa::Vocabulary& vocab) {
+        if (offending == nullptr) {
+            return {};
+        }
+        auto type = offending->getType();
+        if (type >= L::MODULE && type <= L::NONE &&
+            expected.contains(static_cast<std::size_t>(L::ID))) {
+            return "'" + offending->getText() +
+                   "' is a reserved word; it cannot name a declaration, field or variable";
+        }
+        auto keywordsIn = [&](const std::vector<ssize_t>& types) {
+            std::vector<std::string> out;
+            for (auto t : types) {
+                if (t >= static_cast<ssize_t>(L::MODULE) && t <= static_cast<ssize_t>(L::NONE)) {
+                    std::string lit = vocab.getLiteralName(static_cast<std::size_t>(t));
+                    out.push_back(lit.substr(1, lit.size() - 2));
+                }
+            }
+            return out;
+        };
+        std::vector<ssize_t> all;
+        for (auto t = static_cast<ssize_t>(L::MODULE); t <= static_cast<ssize_t>(L::NONE); ++t) {
+            all.push_back(t);
+        }
+        // Any keyword is a candidate only for words long enough that a match is no accident.
+        constexpr std::size_t kMinWordForAnyKeyword = 3;
+        if (type == L::ID) {
+            const std::string& word = offending->getText();
+            auto m = closestMatch(word, keywordsIn(expected.toList()));
+            if (!m && word.size() >= kMinWordForAnyKeyword) {
+                m = closestMatch(word, keywordsIn(all));
+            }
+            if (m) {
+                return "did you mean '" + *m + "'?";
+            }
+        }
+        if (prev != nullptr && prev->getType() == L::ID &&
+            prev->getText().size() >= kMinWordForAnyKeyword) {
+            if (auto m = closestMatch(prev->getText(), keywordsIn(all))) {
+                return "did you mean '" + *m + "' instead of '" + prev->getText() + "'?";
+            }
+        }
+        return {};
     }
 
     const OffsetMap& offsets_;
@@ -304,8 +421,15 @@ private:
 
     template <typename... Args>
     void error(DiagCode code, SourceRange where, const Args&... args) {
-        diags_.report(code, where, args...);
         failed_ = true;
+        // A file of a million bad literals is not a million diagnostics.
+        if (errorCount_ == kMaxErrors) {
+            return;
+        }
+        Diagnostic& d = diags_.report(code, where, args...);
+        if (++errorCount_ == kMaxErrors) {
+            d.note("too many errors in this file; further ones are not reported");
+        }
     }
 
     ast::Ident ident(G::IdentContext* ctx) { return {ctx->getText(), range(ctx)}; }
@@ -498,8 +622,13 @@ private:
 
     ast::DeclPtr builtin(G::BuiltinDeclContext* ctx) {
         auto d = std::make_unique<ast::BuiltinDecl>(range(ctx));
-        if (!options_.stdlib || ctx->ID()->getText() != "builtin") {
-            error(DiagCode::E0107, range(ctx->ID()), ctx->ID()->getText());
+        const std::string word = ctx->ID()->getText();
+        if (word != "builtin") {
+            // `frob f(x: int) -> int;` has the shape of a builtin but is no declaration.
+            error(DiagCode::E0100, range(ctx->ID()),
+                  "expected a declaration ('service' or 'test'), found '" + word + "'");
+        } else if (!options_.stdlib) {
+            error(DiagCode::E0107, range(ctx->ID()), word);
         }
         d->name = ident(ctx->ident());
         d->params = params(ctx->paramList());
@@ -698,7 +827,10 @@ private:
         DepthGuard guard(depth_);
         if (depth_ > options_.limits.maxExprDepth) {
             tooDeep_ = true;
-            error(DiagCode::E0902, r, options_.limits.maxExprDepth);
+            failed_ = true;
+            diags_.report(DiagCode::E0902, r, options_.limits.maxExprDepth)
+                .note("each operator, call, member access or index of an expression nests one "
+                      "level deeper");
             return placeholder(r);
         }
         if (auto* e = dynamic_cast<G::PrimaryExprContext*>(ctx)) {
@@ -1050,81 +1182,194 @@ private:
     ast::Program& program_;
     DiagnosticEngine& diags_;
     const ParseOptions& options_;
+    static constexpr std::size_t kMaxErrors = 100;
+
     std::uint32_t depth_ = 0;
     bool tooDeep_ = false;
     bool failed_ = false;
+    std::size_t errorCount_ = 0;
 };
 
 /// Reports lexical errors and excessive nesting before the parser sees the tokens, so
 /// a bad character is one clear error rather than a cascade, and deep nesting never
-/// reaches the recursive-descent parser. Returns false if the file cannot be parsed.
-bool prescan(const std::vector<Token*>& tokens, const OffsetMap& offsets, DiagnosticEngine& diags,
-             const ParseLimits& limits) {
-    bool ok = true;
-    std::uint32_t depth = 0;
-    std::uint32_t prefixRun = 0;
-    for (const Token* t : tokens) {
+/// reaches the recursive-descent parser. It is fed one token at a time while the file is
+/// lexed, so a file of garbage stops at kMaxLexicalErrors instead of being lexed whole.
+class Prescanner {
+public:
+    /// After this many lexical errors in one file the rest is not lexed.
+    static constexpr std::size_t kMaxLexicalErrors = 100;
+
+    Prescanner(const OffsetMap& offsets, DiagnosticEngine& diags, ParseLimits limits)
+        : offsets_(offsets), diags_(diags), limits_(limits), elseIfs_(1, 0) {}
+
+    /// Whether the file can still be parsed (no error so far).
+    bool ok() const { return ok_; }
+
+    /// Checks the next token; false once scanning should stop (a limit was exceeded or
+    /// there were too many errors).
+    bool step(const Token* t) {
         if (t->getChannel() != Token::DEFAULT_CHANNEL && t->getType() != L::UNTERMINATED_COMMENT) {
-            continue;
+            return true;
         }
-        SourceRange r = offsets.token(t);
-        switch (t->getType()) {
-        case L::BAD_CHAR: {
-            std::string text = t->getText();
-            std::string shown;
-            auto c = text.empty() ? 0u : static_cast<unsigned char>(text[0]);
-            if (c >= 0x21 && c < 0x7F) {
-                shown = "'" + text + "'";
-            } else {
-                // Show the code point: the character itself may be invisible.
-                std::u32string u = antlrcpp::utf8_to_utf32(text.data(), text.data() + text.size());
-                char buf[16];
-                std::snprintf(buf, sizeof buf, "U+%04X", u.empty() ? 0u : static_cast<unsigned>(u[0]));
-                shown = buf;
-            }
-            diags.report(DiagCode::E0101, r, shown);
-            ok = false;
-            break;
-        }
+        SourceRange r = offsets_.token(t);
+        auto type = t->getType();
+        bool prefix = false;
+        switch (type) {
+        case L::BAD_CHAR:
+            return lexicalError(diags_.report(DiagCode::E0101, r, describeBadChar(t->getText())));
         case L::UNTERMINATED_STRING:
-            diags.report(DiagCode::E0103, {r.begin, r.begin.offset + 1})
-                .note("a string must end with '\"' on the same line");
-            ok = false;
-            break;
+            return lexicalError(diags_.report(DiagCode::E0103, {r.begin, r.begin.offset + 1})
+                                    .note("a string must end with '\"' on the same line"));
         case L::UNTERMINATED_COMMENT:
-            diags.report(DiagCode::E0104, {r.begin, r.begin.offset + 2})
-                .note("the comment starting here is never closed with '*/'");
-            ok = false;
-            break;
+            return lexicalError(diags_.report(DiagCode::E0104, {r.begin, r.begin.offset + 2})
+                                    .note("the comment starting here is never closed with '*/'"));
         case L::LPAREN:
         case L::LBRACE:
         case L::LBRACK:
-            if (++depth > limits.maxNesting) {
-                diags.report(DiagCode::E0902, r, limits.maxNesting);
-                return false;
+            // Prefix operators before a bracket (`!(!(...))`) stay open until it closes.
+            pendingPrefixes_ += prefixRun_;
+            pending_.push_back(prefixRun_);
+            prefixRun_ = 0;
+            if (++depth_ == elseIfs_.size()) {
+                elseIfs_.push_back(0);
+            }
+            if (nesting() > limits_.maxNesting) {
+                return tooDeep(r);
             }
             break;
         case L::RPAREN:
         case L::RBRACE:
         case L::RBRACK:
-            if (depth > 0) {
-                --depth;
+            if (depth_ > 0) {
+                // The 'else if' chains inside the closed bracket end with it.
+                chained_ -= elseIfs_[depth_];
+                elseIfs_[depth_] = 0;
+                --depth_;
+                pendingPrefixes_ -= pending_.back();
+                pending_.pop_back();
+            }
+            break;
+        case L::IF:
+            // `else if` nests the second 'if' inside the first (the grammar's `ELSE stmt`),
+            // so a long chain is as deep as many braces. A plain 'if' starts a new chain.
+            if (previous_ == L::ELSE) {
+                ++elseIfs_[depth_];
+                ++chained_;
+                if (nesting() > limits_.maxNesting) {
+                    return tooDeep(r);
+                }
+            } else {
+                chained_ -= elseIfs_[depth_];
+                elseIfs_[depth_] = 0;
+            }
+            break;
+        case L::MINUS:
+            // After an operand '-' is binary (`a - (b - (c ...))` is only bracket nesting).
+            if (endsOperand(previous_)) {
+                break;
+            }
+            [[fallthrough]];
+        case L::BANG:
+        case L::EXISTS:
+            // A run of prefix operators nests each in the next (`- - - x`).
+            prefix = true;
+            ++prefixRun_;
+            if (nesting() > limits_.maxNesting) {
+                return tooDeep(r);
             }
             break;
         default:
             break;
         }
-        auto type = t->getType();
-        if (type == L::BANG || type == L::MINUS || type == L::EXISTS) {
-            if (++prefixRun > limits.maxNesting) {
-                diags.report(DiagCode::E0902, r, limits.maxNesting);
-                return false;
-            }
-        } else {
-            prefixRun = 0;
+        if (!prefix) {
+            prefixRun_ = 0;
+        }
+        previous_ = type;
+        return true;
+    }
+
+private:
+    static std::string describeBadChar(const std::string& text) {
+        auto c = text.empty() ? 0u : static_cast<unsigned char>(text[0]);
+        if (c >= 0x21 && c < 0x7F) {
+            return "'" + text + "'";
+        }
+        // Show the code point: the character itself may be invisible.
+        std::u32string u = antlrcpp::utf8_to_utf32(text.data(), text.data() + text.size());
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "U+%04X", u.empty() ? 0u : static_cast<unsigned>(u[0]));
+        return buf;
+    }
+
+    bool lexicalError(Diagnostic& d) {
+        ok_ = false;
+        if (++lexicalErrors_ < kMaxLexicalErrors) {
+            return true;
+        }
+        d.note("too many errors in this file; the rest of it is not checked");
+        return false;
+    }
+
+    bool tooDeep(SourceRange r) {
+        Diagnostic& d = diags_.report(DiagCode::E0902, r, limits_.maxNesting);
+        if (chained_ > 0) {
+            d.note("each 'else if' of a chain nests one level deeper");
+        }
+        ok_ = false;
+        return false;
+    }
+
+    /// Whether a token of this type can end an operand, making a '-' after it binary.
+    /// Keywords count: after a dot they are member names (`e.time - 1h`).
+    static bool endsOperand(std::size_t type) {
+        switch (type) {
+        case L::ID:
+        case L::INT:
+        case L::FLOAT:
+        case L::STRING:
+        case L::DURATION:
+        case L::TIMESTAMP:
+        case L::RPAREN:
+        case L::RBRACK:
+        case L::RBRACE:
+            return true;
+        default:
+            return type >= L::MODULE && type <= L::NONE;
         }
     }
-    return ok;
+
+    /// How deep the recursive parser would be at this token.
+    std::uint32_t nesting() const { return depth_ + pendingPrefixes_ + prefixRun_ + chained_; }
+
+    const OffsetMap& offsets_;
+    DiagnosticEngine& diags_;
+    ParseLimits limits_;
+    bool ok_ = true;
+    std::size_t lexicalErrors_ = 0;
+    std::size_t previous_ = 0;
+    std::uint32_t depth_ = 0;             // open brackets
+    std::uint32_t prefixRun_ = 0;         // prefix operators just before this token
+    std::vector<std::uint32_t> pending_;  // the prefix run before each open bracket
+    std::uint32_t pendingPrefixes_ = 0;   // their sum
+    std::vector<std::uint32_t> elseIfs_;  // 'else if' count of the open chain at each depth
+    std::uint32_t chained_ = 0;           // their sum
+};
+
+/// The limits with --max-nesting capped at kMaxNestingCeiling: nesting is recursion in
+/// the parser, and past the ceiling no option may let input overflow the stack.
+ParseLimits safeLimits(ParseLimits limits) {
+    limits.maxNesting = std::min(limits.maxNesting, kMaxNestingCeiling);
+    return limits;
+}
+
+void reportInvalidUtf8(const SourceFile& file, std::size_t offset, DiagnosticEngine& diags) {
+    auto at = static_cast<std::uint32_t>(offset);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X",
+                  static_cast<unsigned>(static_cast<unsigned char>(file.text()[offset])));
+    diags.report(DiagCode::E0102, {{file.id(), at}, at + 1})
+        .note(std::string("source files must be UTF-8; the sequence starting with byte ") + byte +
+              " is not (shown as '?')");
 }
 
 }  // namespace
@@ -1133,8 +1378,7 @@ std::unique_ptr<ast::File> parseFile(const SourceFile& file, ast::Program& progr
                                      DiagnosticEngine& diags, const ParseOptions& options) {
     std::string_view text = file.text();
     if (auto bad = findInvalidUtf8(text)) {
-        auto at = static_cast<std::uint32_t>(*bad);
-        diags.report(DiagCode::E0102, {{file.id(), at}, at + 1});
+        reportInvalidUtf8(file, *bad, diags);
         return nullptr;
     }
     OffsetMap offsets(file.id(), text);
@@ -1142,10 +1386,19 @@ std::unique_ptr<ast::File> parseFile(const SourceFile& file, ast::Program& progr
     FlowLexer lexer(&input);
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
-    tokens.fill();
-    if (!prescan(tokens.getTokens(), offsets, diags, options.limits)) {
+    // Lex and prescan together, so a hopeless file is not lexed to its end.
+    Prescanner scan(offsets, diags, safeLimits(options.limits));
+    for (;;) {
+        Token* t = tokens.LT(1);
+        if (!scan.step(t) || t->getType() == Token::EOF) {
+            break;
+        }
+        tokens.consume();
+    }
+    if (!scan.ok()) {
         return nullptr;
     }
+    tokens.seek(0);
 
     FlowParser parser(&tokens);
     parser.removeErrorListeners();
@@ -1153,6 +1406,7 @@ std::unique_ptr<ast::File> parseFile(const SourceFile& file, ast::Program& progr
     parser.addErrorListener(&silent);
     std::vector<SyntaxError> errors;
     G::FileContext* tree = nullptr;
+    bool stopped = false;
     // Two-stage parse: the fast SLL mode first, full LL only if SLL fails.
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::SLL);
@@ -1168,29 +1422,52 @@ std::unique_ptr<ast::File> parseFile(const SourceFile& file, ast::Program& progr
         parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
             antlr4::atn::PredictionMode::LL);
         parser.setErrorHandler(std::make_shared<FlowErrorStrategy>(offsets, errors));
-        tree = parser.file();
+        try {
+            tree = parser.file();
+        } catch (const antlr4::ParseCancellationException&) {
+            stopped = true;  // too many errors
+        }
     }
     if (!errors.empty()) {
         // Keep the first error of each declaration: after an error, the next is kept
-        // only once the parser has reached a new declaration keyword.
+        // only once the parser has reached a new declaration keyword. The tokens are
+        // scanned once, however many errors recovery produced.
         std::size_t lastKept = 0;
         bool any = false;
+        std::size_t scanned = 0;  // tokens before this index have been looked at
+        bool declSince = false;   // a declaration keyword since the last kept error
+        bool topSince = false;    // a 'service' or 'test' since the last kept error
         const auto& all = tokens.getTokens();
+        Diagnostic* last = nullptr;
         for (const SyntaxError& e : errors) {
-            bool keep = !any;
-            if (any) {
-                for (std::size_t i = lastKept + 1; i < e.tokenIndex && i < all.size(); ++i) {
-                    if (all[i]->getChannel() == Token::DEFAULT_CHANNEL && startsDeclaration(all[i]->getType())) {
-                        keep = true;
-                        break;
-                    }
+            if (any && e.tokenIndex <= lastKept) {
+                continue;
+            }
+            for (; scanned < e.tokenIndex && scanned < all.size(); ++scanned) {
+                const Token* t = all[scanned];
+                if (t->getChannel() == Token::DEFAULT_CHANNEL && startsDeclaration(t->getType())) {
+                    declSince = true;
+                    topSince = topSince || t->getType() == L::SERVICE || t->getType() == L::TEST;
                 }
             }
-            if (keep && (!any || e.tokenIndex > lastKept)) {
-                diags.report(DiagCode::E0100, e.range, e.message);
-                lastKept = e.tokenIndex;
-                any = true;
+            // After an unknown word at the top level, what follows is not inside a
+            // service: only a new 'service' or 'test' starts a declaration.
+            if (any && !(e.topLevel ? topSince : declSince)) {
+                continue;
             }
+            Diagnostic& d = diags.report(DiagCode::E0100, e.range, e.message);
+            if (!e.note.empty()) {
+                d.note(e.note);
+            }
+            last = &d;
+            lastKept = e.tokenIndex;
+            any = true;
+            scanned = std::max(scanned, lastKept + 1);
+            declSince = false;
+            topSince = false;
+        }
+        if (stopped && last != nullptr) {
+            last->note("too many syntax errors; the rest of the file is not checked");
         }
         return nullptr;
     }
@@ -1212,8 +1489,7 @@ bool dumpTokens(const SourceFile& file, DiagnosticEngine& diags, std::string& ou
                 const ParseOptions& options) {
     std::string_view text = file.text();
     if (auto bad = findInvalidUtf8(text)) {
-        auto at = static_cast<std::uint32_t>(*bad);
-        diags.report(DiagCode::E0102, {{file.id(), at}, at + 1});
+        reportInvalidUtf8(file, *bad, diags);
         return false;
     }
     OffsetMap offsets(file.id(), text);
@@ -1222,7 +1498,13 @@ bool dumpTokens(const SourceFile& file, DiagnosticEngine& diags, std::string& ou
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
     tokens.fill();
-    bool ok = prescan(tokens.getTokens(), offsets, diags, options.limits);
+    Prescanner scan(offsets, diags, safeLimits(options.limits));
+    for (const Token* t : tokens.getTokens()) {
+        if (!scan.step(t)) {
+            break;
+        }
+    }
+    bool ok = scan.ok();
     const auto& vocab = lexer.getVocabulary();
     for (const Token* t : tokens.getTokens()) {
         SourceRange r = offsets.token(t);

@@ -12,10 +12,14 @@
 
 namespace flow::parse {
 
+/// The most nesting any --max-nesting allows: deeper input would overflow the parser's
+/// stack (checked with ASan, whose frames are the largest).
+constexpr std::uint32_t kMaxNestingCeiling = 1024;
+
 /// Limits on untrusted input. Each is reported with an E09xx code when exceeded.
 struct ParseLimits {
     std::size_t maxFileBytes = 8u << 20;  // 8 MiB per file
-    std::uint32_t maxNesting = 256;       // brackets, braces, parentheses, prefix operators
+    std::uint32_t maxNesting = 256;       // brackets, prefix operators, 'else if' (<= 1024)
     std::uint32_t maxExprDepth = 1024;    // operator chains (`a + b + ...`)
     std::uint32_t maxFiles = 4096;        // files reachable through imports
 };

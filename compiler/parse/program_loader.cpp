@@ -71,7 +71,11 @@ public:
             return found->second;
         }
         if (byPath_.size() >= options_.limits.maxFiles) {
-            diags_.report(DiagCode::E0903, via, options_.limits.maxFiles);
+            // Reported once: every further import is over the same limit.
+            if (!tooManyFiles_) {
+                diags_.report(DiagCode::E0903, via, options_.limits.maxFiles);
+                tooManyFiles_ = true;
+            }
             return 0;
         }
         std::string text, error;
@@ -138,6 +142,7 @@ private:
     ast::Program& program_;
     std::map<std::string, FileId> byPath_;
     std::vector<Frame> stack_;
+    bool tooManyFiles_ = false;
 };
 
 }  // namespace

@@ -57,6 +57,7 @@ struct Ctx {
     const Scope* scope = nullptr;
     const char* siteName = "an expression";  // for E0406/E0403: "a command"
     const TableInfo* table = nullptr;        // the fold table a handler updates
+    std::string upcastTarget;                // in an upcast: "S.E v2", the event it writes
     bool aggregatesAllowed = false;          // a grouped select
     bool windowAllowed = false;              // a windowed select
     bool inAggregate = false;
@@ -102,12 +103,17 @@ public:
     Type memberOfValue(const ast::MemberExpr& e, const Type& base, bool lookup);
     Type checkIndex(const ast::IndexExpr& e, Ctx& ctx);
     Type checkCall(const ast::CallExpr& e, Ctx& ctx);
+    /// Reports (E0201) a call of a function or query that does not exist; true if it did.
+    bool unknownCallee(const ast::CallExpr& e, const Ctx& ctx);
     Type checkAggregate(const ast::CallExpr& e, const std::string& name, Ctx& ctx);
     Type checkBuiltinCall(const ast::CallExpr& e, const std::string& name, Ctx& ctx);
     Type checkBinary(const ast::BinaryExpr& e, Ctx& ctx);
     Type checkMatches(const ast::MatchesExpr& e, Ctx& ctx);
     Type checkPunned(const ast::Ident& name, Ctx& ctx);
     bool isConstant(const ast::Expr& e) const;
+    /// The value of a constant duration expression (`1h`, `-5m`, `2 * 30m`), or nullopt
+    /// if it is not one or overflows.
+    std::optional<std::int64_t> constDuration(const ast::Expr& e) const;
     Type record(const ast::Expr& e, Type t, Ref ref = {});
     void unknownName(const std::string& what, const std::string& name, SourceRange range,
                      std::vector<std::string> candidates);
@@ -158,6 +164,7 @@ public:
     SemaResult& result_;
     std::map<std::string, std::vector<BuiltinInfo*>> builtins_;
     std::vector<std::pair<const void*, bool>> derived_;  // (info, isTable) in source order
+    std::map<const void*, bool> derivedIsTable_;         // the same, for lookups
     std::set<const void*> badDerived_;                  // in a cycle or with errors
     std::map<std::string, SourceRange> testNames_;
     /// Upcasts that name a real pair of versions: the versions they read and write.

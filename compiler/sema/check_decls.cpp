@@ -125,14 +125,19 @@ void Analyzer::checkAssign(const ast::AssignStmt& s, Ctx& ctx) {
                     }
                 }
             }
-            std::string owner = ctx.table != nullptr ? ctx.table->qualifiedName() : std::string("the event");
+            std::string owner =
+                ctx.table != nullptr ? ctx.table->qualifiedName() : ctx.upcastTarget;
             auto& d = diags_.report(DiagCode::E0203, s.target.range,
                                     ctx.table != nullptr ? "table" : "event", owner, s.target.name);
             if (auto m = closestMatch(s.target.name, candidates)) {
                 d.note("did you mean '" + *m + "'?");
             }
         }
-        check(*s.value, ctx);
+        // Without the target's type a bare enum value cannot be resolved: leave it be
+        // rather than report it too.
+        if (s.value->kind != ast::ExprKind::Name) {
+            check(*s.value, ctx);
+        }
         return;
     }
     const Type& ft = v->type;
@@ -146,10 +151,8 @@ void Analyzer::checkAssign(const ast::AssignStmt& s, Ctx& ctx) {
         diags_.report(DiagCode::E0302, s.range, ast::spelling(s.op), ft.str(), check(*s.value, ctx).str());
         return;
     }
+    // Reports E0301 for a value that does not fit (a float added to an int field).
     expectArithmetic(*s.value, ctx, ft);
-    if (ft.is(TypeKind::Int) && result_.exprTypes[s.value->id].is(TypeKind::Float)) {
-        diags_.report(DiagCode::E0301, s.value->range, ft.str(), "'float'");
-    }
 }
 
 // ---- Names of events and commands ------------------------------------------------------
@@ -177,8 +180,17 @@ const EventInfo* Analyzer::resolveEventName(const ast::QualifiedName& name, Serv
                 candidates.push_back(e->qualifiedName());
             }
         }
+        auto m = closestMatch(name.str(), candidates);
+        for (ServiceInfo* s : result_.services) {
+            for (EventInfo* e : s->events) {
+                // `OrderPlaced` for another service's event: suggest the qualified name.
+                if (!m && name.parts.size() == 1 && s != service && e->name == name.parts[0].name) {
+                    m = e->qualifiedName();
+                }
+            }
+        }
         auto& d = diags_.report(DiagCode::E0201, name.range, "event", name.str());
-        if (auto m = closestMatch(name.str(), candidates)) {
+        if (m) {
             d.note("did you mean '" + *m + "'?");
         } else if (name.parts.size() == 1 && service == nullptr) {
             d.note("outside a service, name events as 'Service.Event'");
@@ -227,9 +239,19 @@ const CommandInfo* Analyzer::resolveCommandName(const ast::QualifiedName& name, 
                 }
             }
         }
+        auto m = closestMatch(name.str(), candidates);
+        for (ServiceInfo* s : result_.services) {
+            for (CommandInfo* c : s->commands) {
+                if (!m && name.parts.size() == 1 && s != service && c->name == name.parts[0].name) {
+                    m = c->qualifiedName();
+                }
+            }
+        }
         auto& d = diags_.report(DiagCode::E0201, name.range, "command", name.str());
-        if (auto m = closestMatch(name.str(), candidates)) {
+        if (m) {
             d.note("did you mean '" + *m + "'?");
+        } else if (name.parts.size() == 1 && service == nullptr) {
+            d.note("outside a service, name commands as 'Service.Command'");
         }
         return nullptr;
     }
@@ -259,7 +281,9 @@ void Analyzer::checkFoldHandlers(TableInfo& t) {
             scope.add(std::move(v));
         }
         if (h.alias) {
-            addAliasVar(scope, h.alias->name, e != nullptr ? &e->row() : nullptr, false, e, false,
+            // A derived stream that failed to check has no row: its fields are not known.
+            bool known = e != nullptr && badDerived_.count(e) == 0;
+            addAliasVar(scope, h.alias->name, known ? &e->row() : nullptr, false, e, false,
                         h.alias->range);
         }
         Ctx ctx;
@@ -286,7 +310,11 @@ void Analyzer::checkFoldHandlers(TableInfo& t) {
         } else if (e != nullptr && e->key() != nullptr) {
             const Column* ek = e->key();
             bool match = t.keyTypes.size() == 1 && t.keyNames[0] == ek->name && t.keyTypes[0] == ek->type;
-            if (!match) {
+            // A key of an unknown type (reported) matches anything.
+            bool known =
+                !ek->type.isError() && std::none_of(t.keyTypes.begin(), t.keyTypes.end(),
+                                                    [](const Type& k) { return k.isError(); });
+            if (!match && known) {
                 std::string tk, tt;
                 for (std::size_t i = 0; i < t.keyNames.size(); ++i) {
                     tk += (i ? ", " : "") + t.keyNames[i];
@@ -308,8 +336,9 @@ void Analyzer::checkReaction(ReactionInfo& r) {
     r.trigger = resolveEventName(h.event, r.service, true);
     Scope scope;
     if (h.alias) {
-        addAliasVar(scope, h.alias->name, r.trigger != nullptr ? &r.trigger->row() : nullptr, false,
-                    r.trigger, false, h.alias->range);
+        bool known = r.trigger != nullptr && badDerived_.count(r.trigger) == 0;
+        addAliasVar(scope, h.alias->name, known ? &r.trigger->row() : nullptr, false, r.trigger,
+                    false, h.alias->range);
     }
     Ctx ctx;
     ctx.service = r.service;
@@ -356,6 +385,11 @@ void Analyzer::checkQueryDecl(QueryInfo& q) {
         ctx.siteName = "a query";
         ctx.scope = &scope;
         q.result = check(*q.decl->expr, ctx);
+        if (q.result.kind() == TypeKind::None) {
+            diags_.report(DiagCode::E0311, q.decl->expr->range, "query '" + q.name + "'")
+                .note("'none' alone has no type; a query returns a value or a row");
+            q.result = Type::error();
+        }
         return;
     }
     QueryShape shape;
@@ -390,13 +424,13 @@ void Analyzer::checkTest(const TestInfo& t) {
         switch (step.kind) {
         case ast::StepKind::Given: {
             const EventInfo* e = resolveEventName(step.target, t.service, false);
-            if (e != nullptr) {
+            if (e != nullptr && badDerived_.count(e) == 0) {
                 const RowType* row = &e->row();
                 if (step.version) {
                     const EventVersion* v = e->isStream() ? nullptr : e->version(*step.version);
                     if (v == nullptr) {
-                        diags_.report(DiagCode::E0201, step.versionRange, "version of event '" + e->qualifiedName() + "'",
-                                      "v" + std::to_string(*step.version));
+                        diags_.report(DiagCode::E0201, step.versionRange, "event version",
+                                      e->qualifiedName() + " v" + std::to_string(*step.version));
                         row = nullptr;
                     } else {
                         row = &v->row;
@@ -420,7 +454,7 @@ void Analyzer::checkTest(const TestInfo& t) {
         }
         case ast::StepKind::ExpectEmitted: {
             const EventInfo* e = resolveEventName(step.target, t.service, false);
-            if (e != nullptr && step.record) {
+            if (e != nullptr && step.record && badDerived_.count(e) == 0) {
                 checkRecord(*step.record, e->row(), ctx, false, "event", e->qualifiedName());
             }
             if (step.value) {
@@ -431,12 +465,19 @@ void Analyzer::checkTest(const TestInfo& t) {
         case ast::StepKind::Expect:
             expect(*step.value, ctx, Type::boolean());
             break;
-        case ast::StepKind::Advance:
-            constant(*step.value, Type::duration(), "the time to advance");
-            if (const auto* d = ast::dynCast<ast::DurationLit>(step.value.get()); d && d->micros <= 0) {
-                diags_.report(DiagCode::E0301, step.value->range, "a positive duration", "'" + d->text + "'");
+        case ast::StepKind::Advance: {
+            Type got = expect(*step.value, ctx, Type::duration());
+            if (got.isError()) {
+                break;
+            }
+            if (!isConstant(*step.value)) {
+                diags_.report(DiagCode::E0307, step.value->range, "the time to advance");
+            } else if (auto d = constDuration(*step.value); !d || *d <= 0) {
+                diags_.report(DiagCode::E0301, step.value->range, "a positive duration",
+                              "'" + sourceText(*step.value) + "'");
             }
             break;
+        }
         }
     }
 }
@@ -531,6 +572,7 @@ void Analyzer::checkJoinCondition(const ast::Expr& on, const std::vector<std::st
         } else {
             diags_.report(DiagCode::E0503, eq->range,
                           "each equality must compare '" + right + "' with an earlier source");
+            shapeOk = false;
             continue;
         }
         if (rightTable != nullptr) {
@@ -553,7 +595,8 @@ void Analyzer::checkJoinCondition(const ast::Expr& on, const std::vector<std::st
             }
         }
     }
-    if (rightTable != nullptr && coveredKeys.size() != rightTable->keyNames.size()) {
+    // After a bad equality the key coverage is unknown: one error is enough.
+    if (shapeOk && rightTable != nullptr && coveredKeys.size() != rightTable->keyNames.size()) {
         std::string keys;
         for (const std::string& k : rightTable->keyNames) {
             keys += (keys.empty() ? "" : ", ") + k;
@@ -657,7 +700,11 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
         std::string alias = src.alias ? src.alias->name : src.name.last().name;
         for (const auto& s : shape.sources) {
             if (s.alias == alias) {
-                diags_.report(DiagCode::E0202, src.alias ? src.alias->range : src.name.range, "alias", alias);
+                auto& d = diags_.report(
+                    DiagCode::E0202, src.alias ? src.alias->range : src.name.range, "alias", alias);
+                if (const Var* earlier = scope.find(alias)) {
+                    d.note(earlier->range, "previously declared here");
+                }
                 return false;
             }
         }
@@ -713,7 +760,7 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             Type t = expect(*j.within, cctx, Type::duration());
             if (!t.isError() && !isConstant(*j.within)) {
                 diags_.report(DiagCode::E0307, j.within->range, "the 'within' bound");
-            } else if (const auto* d = ast::dynCast<ast::DurationLit>(j.within.get()); d && d->micros <= 0) {
+            } else if (auto d = constDuration(*j.within); !t.isError() && (!d || *d <= 0)) {
                 diags_.report(DiagCode::E0505, j.within->range, "the 'within' bound must be positive");
             }
         }
@@ -751,15 +798,18 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             if (t.isError()) {
                 return 0;
             }
-            const auto* d = ast::dynCast<ast::DurationLit>(e.get());
-            if (d == nullptr) {
+            if (!isConstant(*e)) {
                 diags_.report(DiagCode::E0307, e->range, std::string("the window's ") + name);
                 return 0;
             }
-            if (d->micros < 0 || (!allowZero && d->micros == 0)) {
-                diags_.report(DiagCode::E0505, e->range, std::string("the ") + name + " must be positive");
+            std::optional<std::int64_t> d = constDuration(*e);
+            if (!d || *d < 0 || (!allowZero && *d == 0)) {
+                diags_.report(DiagCode::E0505, e->range,
+                              std::string("the ") + name +
+                                  (allowZero ? " must not be negative" : " must be positive"));
+                return 0;
             }
-            return d->micros;
+            return *d;
         };
         std::int64_t size = checkDuration(w.size, w.kind == ast::WindowKind::Session ? "gap" : "size", false);
         std::int64_t every = checkDuration(w.every, "advance ('every')", false);
@@ -769,8 +819,10 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
         }
         shape.windowed = true;
     }
+    bool groupKeysOk = true;  // after a bad 'group by' expression, grouping is not checked
     for (const auto& g : q.groupBy) {
         Type t = check(*g, ctx);
+        groupKeysOk = groupKeysOk && !t.isError();
         if (!t.isError() && (!t.isScalar() || t.isOptional())) {
             diags_.report(DiagCode::E0301, g->range, "a non-optional scalar group key", t.str());
         }
@@ -810,7 +862,14 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
                 continue;
             }
             Type t = item.value ? check(*item.value, sctx) : checkPunned(item.name, sctx);
-            if (!t.isError() && !t.isScalar()) {
+            if (t.kind() == TypeKind::None) {
+                diags_
+                    .report(DiagCode::E0311, item.value ? item.value->range : item.name.range,
+                            "column '" + item.name.name + "'")
+                    .note(
+                        "'none' alone has no type; select a typed value such as 'coalesce(x, 0)'");
+                t = Type::error();
+            } else if (!t.isError() && !t.isScalar()) {
                 diags_.report(DiagCode::E0301, item.value ? item.value->range : item.name.range,
                               "a scalar column type", t.str())
                     .note("select the fields you need, e.g. '" + item.name.name + ": x.field'");
@@ -834,7 +893,10 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
                 }
             }
             if (shape.grouped && item.value) {
-                if (const ast::Expr* u = ungrouped(*item.value, q.groupBy, result_, &Analyzer::sameExpr)) {
+                const ast::Expr* u =
+                    groupKeysOk ? ungrouped(*item.value, q.groupBy, result_, &Analyzer::sameExpr)
+                                : nullptr;
+                if (u != nullptr) {
                     diags_.report(DiagCode::E0506, u->range, std::string(sourceText(*u)))
                         .note("use it in 'group by' or inside an aggregate such as last(...)");
                 }
@@ -952,11 +1014,11 @@ void Analyzer::checkStream(EventInfo& s) {
     }
     s.streamRow.columns = std::move(shape.row.columns);
     if (s.keyIndex() < 0) {
-        std::string keyName = "key";
-        if (shape.sources[0].event != nullptr && shape.sources[0].event->key() != nullptr) {
-            keyName = shape.sources[0].event->key()->name;
+        const EventInfo* first = shape.sources[0].event;
+        // A source event without a key was reported (E0401); its stream is no new mistake.
+        if (first != nullptr && first->key() != nullptr) {
+            diags_.report(DiagCode::E0407, s.stream->name.range, s.name, first->key()->name);
         }
-        diags_.report(DiagCode::E0407, s.stream->name.range, s.name, keyName);
         badDerived_.insert(&s);
     }
 }
@@ -979,13 +1041,7 @@ void Analyzer::checkDerived() {
         if (badDerived_.count(item) != 0) {
             continue;
         }
-        bool isTable = false;
-        for (const auto& [info, table] : derived_) {
-            if (info == item) {
-                isTable = table;
-            }
-        }
-        if (isTable) {
+        if (derivedIsTable_.at(item)) {
             checkView(*const_cast<TableInfo*>(static_cast<const TableInfo*>(item)));
         } else {
             checkStream(*const_cast<EventInfo*>(static_cast<const EventInfo*>(item)));

@@ -3,6 +3,7 @@
 #include "support/text.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace flow::sema {
 
@@ -162,7 +163,8 @@ Type Analyzer::check(const ast::Expr& e, Ctx& ctx, const Type* expected) {
         return record(e, Type::error());
     }
     case ast::ExprKind::Window:
-        diags_.report(DiagCode::E0206, e.range, "window", "the window", "a value");
+        diags_.report(DiagCode::E0206, e.range, "window", "the window", "a value")
+            .note("read its bounds as 'window.start' and 'window.end'");
         return record(e, Type::error());
     case ast::ExprKind::Index:
         return record(e, checkIndex(static_cast<const ast::IndexExpr&>(e), ctx),
@@ -281,6 +283,15 @@ Resolved Analyzer::resolveName(const ast::NameExpr& e, Ctx& ctx, const Type* exp
             }
         }
     }
+    if (!noted && expected != nullptr && expected->kind() == TypeKind::Enum &&
+        expected->enumInfo() != nullptr) {
+        // Where an enum value is expected, its values are the likely intent.
+        if (auto m = closestMatch(e.name, expected->enumInfo()->values)) {
+            d.note("did you mean '" + *m + "'? (a value of enum '" +
+                   expected->enumInfo()->qualifiedName() + "')");
+            noted = true;
+        }
+    }
     if (!noted) {
         if (auto m = closestMatch(e.name, candidates)) {
             d.note("did you mean '" + *m + "'?");
@@ -327,7 +338,10 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
         for (const auto& [name, sym] : s->members) {
             candidates.push_back(name);
         }
-        unknownName("member of service '" + s->name + "'", member, e.member.range, candidates);
+        auto& d = diags_.report(DiagCode::E0201, e.member.range, "name", s->name + "." + member);
+        if (auto m = closestMatch(member, candidates)) {
+            d.note("did you mean '" + s->name + "." + *m + "'?");
+        }
         record(e, Type::error());
         return r;
     }
@@ -335,7 +349,11 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
         const auto* en = static_cast<const EnumInfo*>(base.info);
         int idx = en->indexOf(member);
         if (idx < 0) {
-            unknownName("value of enum '" + en->qualifiedName() + "'", member, e.member.range, en->values);
+            auto& d = diags_.report(DiagCode::E0201, e.member.range, "enum value",
+                                    en->qualifiedName() + "." + member);
+            if (auto m = closestMatch(member, en->values)) {
+                d.note("did you mean '" + *m + "'?");
+            }
             record(e, Type::error());
             return r;
         }
@@ -443,6 +461,11 @@ Type Analyzer::checkIndex(const ast::IndexExpr& e, Ctx& ctx) {
         checkKeysLoosely();
         return Type::error();
     }
+    if (badDerived_.count(t) != 0) {
+        // A view that failed to check (reported) has no key or row to check against.
+        checkKeysLoosely();
+        return Type::error();
+    }
     if (e.keys.size() != t->keyTypes.size()) {
         std::string want, got;
         for (const Type& k : t->keyTypes) {
@@ -459,6 +482,52 @@ Type Analyzer::checkIndex(const ast::IndexExpr& e, Ctx& ctx) {
         expect(*e.keys[i], ctx, t->keyTypes[i]);
     }
     return Type::rowOf(&t->row).optional();
+}
+
+bool Analyzer::unknownCallee(const ast::CallExpr& e, const Ctx& ctx) {
+    auto inScope = [&](const std::string& name) {
+        return (ctx.scope != nullptr && ctx.scope->find(name) != nullptr) ||
+               (ctx.service != nullptr && ctx.service->find(name) != nullptr);
+    };
+    // `Svc.Qery(...)`: an unknown query of a known service.
+    if (const auto* m = ast::dynCast<ast::MemberExpr>(e.callee.get())) {
+        const auto* base = ast::dynCast<ast::NameExpr>(m->base.get());
+        auto svc = base != nullptr && !inScope(base->name) ? result_.serviceByName.find(base->name)
+                                                           : result_.serviceByName.end();
+        if (svc == result_.serviceByName.end() || svc->second->find(m->member.name) != nullptr) {
+            return false;
+        }
+        std::vector<std::string> candidates;
+        for (const QueryInfo* q : svc->second->queries) {
+            candidates.push_back(q->name);
+        }
+        auto& d = diags_.report(DiagCode::E0201, m->member.range, "query",
+                                svc->first + "." + m->member.name);
+        if (auto best = closestMatch(m->member.name, candidates)) {
+            d.note("did you mean '" + svc->first + "." + *best + "'?");
+        }
+        return true;
+    }
+    // `lenght(...)`: an unknown function.
+    const auto* n = ast::dynCast<ast::NameExpr>(e.callee.get());
+    if (n == nullptr || inScope(n->name) || result_.serviceByName.count(n->name) != 0 ||
+        builtins_.count(n->name) != 0 || isAggregateName(n->name)) {
+        return false;
+    }
+    std::vector<std::string> candidates;
+    for (const auto& [name, b] : builtins_) {
+        candidates.push_back(name);
+    }
+    if (ctx.service != nullptr) {
+        for (const QueryInfo* q : ctx.service->queries) {
+            candidates.push_back(q->name);
+        }
+    }
+    auto& d = diags_.report(DiagCode::E0201, n->range, "function", n->name);
+    if (auto best = closestMatch(n->name, candidates)) {
+        d.note("did you mean '" + *best + "'?");
+    }
+    return true;
 }
 
 Type Analyzer::checkCall(const ast::CallExpr& e, Ctx& ctx) {
@@ -479,6 +548,12 @@ Type Analyzer::checkCall(const ast::CallExpr& e, Ctx& ctx) {
             }
             return record(e, checkAggregate(e, n->name, ctx), Ref{RefKind::Aggregate, nullptr, -1});
         }
+    }
+    if (unknownCallee(e, ctx)) {
+        for (const auto& a : e.args) {
+            check(*a, ctx);
+        }
+        return record(e, Type::error());
     }
     Resolved callee = resolve(*e.callee, ctx, nullptr);
     if (callee.kind == Resolved::Kind::Builtin) {
@@ -604,8 +679,13 @@ Type Analyzer::checkBuiltinCall(const ast::CallExpr& e, const std::string& name,
         Type r = b->result;
         if (r.kind() == TypeKind::Var) {
             auto it = bound.find(r.varName());
-            Type inner = it != bound.end() ? it->second : Type::error();
-            r = r.isOptional() ? inner.optional() : inner;
+            if (it == bound.end()) {
+                // Only 'none' was given where the result's type comes from.
+                diags_.report(DiagCode::E0311, e.range, "'" + sourceText(e) + "'")
+                    .note("'none' has no type of its own: give one argument a type");
+                return Type::error();
+            }
+            r = r.isOptional() ? it->second.optional() : it->second;
         }
         result_.exprRefs[e.id] = Ref{RefKind::Builtin, b, -1};
         return r;
@@ -804,6 +884,7 @@ Type Analyzer::checkPunned(const ast::Ident& name, Ctx& ctx) {
 void Analyzer::checkRecord(const ast::RecordLit& rec, const RowType& row, Ctx& ctx, bool complete,
                            const std::string& what, const std::string& target) {
     std::map<std::string, SourceRange> seen;
+    std::set<std::string> meant;
     for (const ast::FieldInit& f : rec.fields) {
         auto [it, inserted] = seen.emplace(f.name.name, f.name.range);
         if (!inserted) {
@@ -819,6 +900,7 @@ void Analyzer::checkRecord(const ast::RecordLit& rec, const RowType& row, Ctx& c
             auto& d = diags_.report(DiagCode::E0203, f.name.range, what, target, f.name.name);
             if (auto m = closestMatch(f.name.name, candidates)) {
                 d.note("did you mean '" + *m + "'?");
+                meant.insert(*m);  // a misspelt field is not also reported missing
             }
             if (f.value) {
                 check(*f.value, ctx);
@@ -836,7 +918,8 @@ void Analyzer::checkRecord(const ast::RecordLit& rec, const RowType& row, Ctx& c
     }
     if (complete) {
         for (const Column& c : row.columns) {
-            if (c.defaultValue == nullptr && seen.count(c.name) == 0 && !c.type.isOptional()) {
+            if (c.defaultValue == nullptr && seen.count(c.name) == 0 && meant.count(c.name) == 0 &&
+                !c.type.isOptional()) {
                 diags_.report(DiagCode::E0207, rec.range, "field", c.name, what, target)
                     .note(c.range, "'" + c.name + "' is declared here without a default");
             }
@@ -873,6 +956,73 @@ bool Analyzer::isConstant(const ast::Expr& e) const {
     }
     default:
         return false;
+    }
+}
+
+namespace {
+
+std::optional<std::int64_t> constInt(const ast::Expr& e) {
+    if (const auto* i = ast::dynCast<ast::IntLit>(&e)) {
+        return i->value;
+    }
+    const auto* u = ast::dynCast<ast::UnaryExpr>(&e);
+    if (u != nullptr && u->op == ast::UnaryOp::Neg) {
+        auto v = constInt(*u->operand);
+        if (v && *v != std::numeric_limits<std::int64_t>::min()) {
+            return -*v;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> Analyzer::constDuration(const ast::Expr& e) const {
+    if (const auto* d = ast::dynCast<ast::DurationLit>(&e)) {
+        return d->micros;
+    }
+    if (const auto* u = ast::dynCast<ast::UnaryExpr>(&e)) {
+        auto v = u->op == ast::UnaryOp::Neg ? constDuration(*u->operand) : std::nullopt;
+        if (v && *v != std::numeric_limits<std::int64_t>::min()) {
+            return -*v;
+        }
+        return std::nullopt;
+    }
+    const auto* b = ast::dynCast<ast::BinaryExpr>(&e);
+    if (b == nullptr) {
+        return std::nullopt;
+    }
+    std::int64_t out = 0;
+    auto l = constDuration(*b->lhs);
+    auto r = constDuration(*b->rhs);
+    switch (b->op) {
+    case ast::BinaryOp::Add:
+        if (l && r && !__builtin_add_overflow(*l, *r, &out)) {
+            return out;
+        }
+        return std::nullopt;
+    case ast::BinaryOp::Sub:
+        if (l && r && !__builtin_sub_overflow(*l, *r, &out)) {
+            return out;
+        }
+        return std::nullopt;
+    case ast::BinaryOp::Mul: {
+        auto n = l ? constInt(*b->rhs) : constInt(*b->lhs);
+        auto d = l ? l : r;
+        if (d && n && !__builtin_mul_overflow(*d, *n, &out)) {
+            return out;
+        }
+        return std::nullopt;
+    }
+    case ast::BinaryOp::Div: {
+        auto n = constInt(*b->rhs);
+        if (l && n && *n != 0 && !(*l == std::numeric_limits<std::int64_t>::min() && *n == -1)) {
+            return *l / *n;
+        }
+        return std::nullopt;
+    }
+    default:
+        return std::nullopt;
     }
 }
 

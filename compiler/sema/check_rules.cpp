@@ -2,7 +2,6 @@
 #include "sema/analyzer.h"
 
 #include <algorithm>
-#include <functional>
 
 namespace flow::sema {
 
@@ -97,15 +96,24 @@ void Analyzer::checkEvolution(EventInfo& e) {
             return diags_.report(DiagCode::E0601, where, e.qualifiedName(), a.version, b.version, why)
                 .note(a.decl->name.range, "v" + std::to_string(a.version) + " is declared here");
         };
+        // A changed key is one error; its fields are not also reported as removed,
+        // added or retyped.
+        std::set<std::string> oldKey, newKey;
         if (a.keyIndex >= 0 && b.keyIndex >= 0) {
             const Column& ka = a.row.columns[static_cast<std::size_t>(a.keyIndex)];
             const Column& kb = b.row.columns[static_cast<std::size_t>(b.keyIndex)];
             if (ka.name != kb.name || !(ka.type == kb.type)) {
                 report(kb.range, "the key changes from '" + ka.name + ": " + ka.type.spelling() +
-                                     "' to '" + kb.name + ": " + kb.type.spelling() + "'");
+                                     "' to '" + kb.name + ": " + kb.type.spelling() + "'")
+                    .note("events are partitioned by their key: a new key is a new event type");
+                oldKey.insert(ka.name);
+                newKey.insert(kb.name);
             }
         }
         for (const Column& ca : a.row.columns) {
+            if (oldKey.count(ca.name) != 0) {
+                continue;
+            }
             const Column* cb = b.row.find(ca.name);
             if (cb == nullptr) {
                 if (up == nullptr) {
@@ -123,8 +131,9 @@ void Analyzer::checkEvolution(EventInfo& e) {
             }
         }
         for (const Column& cb : b.row.columns) {
-            if (a.row.find(cb.name) == nullptr && cb.defaultValue == nullptr &&
-                !cb.type.isOptional() && assigned.count(cb.name) == 0) {
+            if (newKey.count(cb.name) == 0 && a.row.find(cb.name) == nullptr &&
+                cb.defaultValue == nullptr && !cb.type.isOptional() &&
+                assigned.count(cb.name) == 0) {
                 report(cb.range, "field '" + cb.name + "' is added without a default")
                     .note("give it a default ('" + cb.name + ": " + cb.type.spelling() +
                           " = ...;') or set it in an upcast");
@@ -161,6 +170,7 @@ void Analyzer::checkUpcast(ServiceInfo& s, const ast::UpcastDecl& u) {
     ctx.service = &s;
     ctx.site = Site::Upcast;
     ctx.siteName = "an upcast";
+    ctx.upcastTarget = s.name + "." + u.event.name + " v" + std::to_string(to->version);
     ctx.scope = &scope;
     checkBlock(u.body, ctx);
 }
@@ -190,13 +200,8 @@ std::vector<const void*> Analyzer::derivedSources(const void* item, bool isTable
                 sym = it->second->find(name.parts[1].name);
             }
         }
-        if (sym == nullptr) {
-            return;
-        }
-        for (const auto& [info, table] : derived_) {
-            if (info == sym->info) {
-                out.push_back(info);
-            }
+        if (sym != nullptr && derivedIsTable_.count(sym->info) != 0) {
+            out.push_back(sym->info);
         }
     };
     add(q->from.name);
@@ -207,65 +212,85 @@ std::vector<const void*> Analyzer::derivedSources(const void* item, bool isTable
 }
 
 void Analyzer::orderDerived() {
+    // A depth-first search with an explicit stack: a chain of many thousand derived
+    // streams must not overflow the C++ stack.
     enum class Mark : std::uint8_t { None, Active, Done };
     std::map<const void*, Mark> marks;
-    std::map<const void*, bool> isTable;
-    for (const auto& [info, table] : derived_) {
-        isTable[info] = table;
-    }
     auto describe = [&](const void* item) {
-        if (isTable[item]) {
+        if (derivedIsTable_.at(item)) {
             return static_cast<const TableInfo*>(item)->qualifiedName();
         }
         return static_cast<const EventInfo*>(item)->qualifiedName();
     };
     auto nameRange = [&](const void* item) {
-        if (isTable[item]) {
+        if (derivedIsTable_.at(item)) {
             return static_cast<const TableInfo*>(item)->decl->name.range;
         }
         return static_cast<const EventInfo*>(item)->stream->name.range;
     };
-    std::vector<const void*> stack;
-    std::function<void(const void*)> visit = [&](const void* item) {
+    struct Frame {
+        const void* item;
+        std::vector<const void*> sources;
+        std::size_t next = 0;
+    };
+    std::vector<Frame> stack;
+    // `stack[from..]` read each other in a ring, and the top reads `stack[from]`.
+    auto reportCycle = [&](std::size_t from) {
+        // Data flows from a source to its reader: print the ring in that order, starting
+        // and ending with the item the error is reported at.
+        std::vector<const void*> ring;
+        ring.push_back(stack[from].item);
+        for (std::size_t i = stack.size(); i-- > from + 1;) {
+            ring.push_back(stack[i].item);
+        }
+        std::string chain;
+        for (const void* item : ring) {
+            chain += describe(item) + " -> ";
+            badDerived_.insert(item);
+        }
+        chain += describe(ring.front());
+        auto& d = diags_.report(DiagCode::E0504, nameRange(ring.front()), chain);
+        for (std::size_t i = 1; i < ring.size(); ++i) {
+            d.note(nameRange(ring[i]), "'" + describe(ring[i]) + "' is part of the cycle");
+        }
+    };
+    auto push = [&](const void* item) {
         marks[item] = Mark::Active;
-        stack.push_back(item);
-        for (const void* dep : derivedSources(item, isTable[item])) {
-            if (marks[dep] == Mark::Active) {
-                auto begin = std::find(stack.begin(), stack.end(), dep);
-                std::string chain;
-                for (auto it = begin; it != stack.end(); ++it) {
-                    chain += describe(*it) + " -> ";
-                    badDerived_.insert(*it);
+        stack.push_back({item, derivedSources(item, derivedIsTable_.at(item))});
+    };
+    for (const auto& [root, rootIsTable] : derived_) {
+        if (marks[root] != Mark::None) {
+            continue;
+        }
+        push(root);
+        while (!stack.empty()) {
+            Frame& top = stack.back();
+            if (top.next == top.sources.size()) {
+                const void* done = top.item;
+                marks[done] = Mark::Done;
+                result_.derivedOrder.push_back(done);
+                stack.pop_back();
+                if (!stack.empty() && badDerived_.count(done) != 0) {
+                    badDerived_.insert(stack.back().item);
                 }
-                // The items read their sources: print the cycle in data-flow order.
-                std::vector<std::string> names;
-                for (auto it = begin; it != stack.end(); ++it) {
-                    names.push_back(describe(*it));
+                continue;
+            }
+            const void* dep = top.sources[top.next++];
+            Mark m = marks[dep];
+            if (m == Mark::None) {
+                push(dep);  // invalidates `top`
+                continue;
+            }
+            if (m == Mark::Active) {
+                std::size_t from = 0;
+                while (stack[from].item != dep) {
+                    ++from;
                 }
-                std::reverse(names.begin(), names.end());
-                chain.clear();
-                for (const std::string& n : names) {
-                    chain += n + " -> ";
-                }
-                chain += names.front();
-                auto& d = diags_.report(DiagCode::E0504, nameRange(dep), chain);
-                for (auto it = begin + 1; it != stack.end(); ++it) {
-                    d.note(nameRange(*it), "'" + describe(*it) + "' is part of the cycle");
-                }
-            } else if (marks[dep] == Mark::None) {
-                visit(dep);
+                reportCycle(from);
             }
             if (badDerived_.count(dep) != 0) {
-                badDerived_.insert(item);
+                badDerived_.insert(stack.back().item);
             }
-        }
-        stack.pop_back();
-        marks[item] = Mark::Done;
-        result_.derivedOrder.push_back(item);
-    };
-    for (const auto& [info, table] : derived_) {
-        if (marks[info] == Mark::None) {
-            visit(info);
         }
     }
 }

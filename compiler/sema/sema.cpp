@@ -284,6 +284,7 @@ void Analyzer::declareMember(ServiceInfo& s, const ast::Decl& d) {
         s.events.push_back(e);
         addSymbol(s, e->name, SymbolKind::Event, e, sd.name.range);
         derived_.emplace_back(e, false);
+        derivedIsTable_[e] = false;
         break;
     }
     case ast::DeclKind::FoldTable:
@@ -299,6 +300,7 @@ void Analyzer::declareMember(ServiceInfo& s, const ast::Decl& d) {
         addSymbol(s, t->name, SymbolKind::Table, t, td.name.range);
         if (td.isView()) {
             derived_.emplace_back(t, true);
+            derivedIsTable_[t] = true;
         }
         break;
     }
@@ -422,8 +424,9 @@ void Analyzer::checkDefaults(const RowType& row, ServiceInfo* service) {
         ctx.service = service;
         ctx.site = Site::Constant;
         ctx.siteName = "a default value";
-        expect(*c.defaultValue, ctx, c.type);
-        if (!isConstant(*c.defaultValue)) {
+        // A default that did not check (reported) is not also called non-constant.
+        Type t = expect(*c.defaultValue, ctx, c.type);
+        if (!t.isError() && !isConstant(*c.defaultValue)) {
             diags_.report(DiagCode::E0307, c.defaultValue->range, "a default value");
         }
     }

@@ -73,22 +73,45 @@ Diagnostic& DiagnosticEngine::add(DiagCode code, SourceRange range, std::string 
 }
 
 std::vector<const Diagnostic*> DiagnosticEngine::sorted() const {
-    std::vector<const Diagnostic*> out;
-    out.reserve(diags_.size());
-    for (const Diagnostic& d : diags_) {
-        out.push_back(&d);
-    }
-    auto key = [this](const Diagnostic* d) {
-        const std::string& path =
-            d->range.valid() ? sources_.file(d->range.begin.file).path() : std::string();
-        return std::make_tuple(path, d->range.begin.offset, -static_cast<int>(d->severity));
+    // Keys are computed once: a flood of diagnostics must not copy a path per comparison.
+    struct Key {
+        const std::string* path;
+        std::uint32_t offset;
+        int severity;
+        std::size_t index;
+        const Diagnostic* diag;
     };
-    std::stable_sort(out.begin(), out.end(),
-                     [&](const Diagnostic* a, const Diagnostic* b) { return key(a) < key(b); });
+    static const std::string kNoPath;
+    std::vector<Key> keys;
+    keys.reserve(diags_.size());
+    for (const Diagnostic& d : diags_) {
+        const std::string* path =
+            d.range.valid() ? &sources_.file(d.range.begin.file).path() : &kNoPath;
+        keys.push_back(
+            {path, d.range.begin.offset, -static_cast<int>(d.severity), keys.size(), &d});
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+        if (a.path != b.path) {
+            int c = a.path->compare(*b.path);
+            if (c != 0) {
+                return c < 0;
+            }
+        }
+        return std::tie(a.offset, a.severity, a.index) < std::tie(b.offset, b.severity, b.index);
+    });
+    std::vector<const Diagnostic*> out;
+    out.reserve(keys.size());
+    for (const Key& k : keys) {
+        out.push_back(k.diag);
+    }
     return out;
 }
 
 namespace {
+
+/// Source lines longer than this many bytes are cut to a window around the caret.
+constexpr std::size_t kMaxShownLine = 160;
+constexpr std::size_t kShownBeforeCaret = 60;
 
 const char* colorOf(Severity s) {
     switch (s) {
@@ -136,19 +159,42 @@ void DiagnosticEngine::renderLocated(std::string& out, SourceRange range, Severi
     const SourceFile& file = sources_.file(range.begin.file);
     LineColumn lc = file.lineColumn(range.begin.offset);
     std::string_view line = file.lineText(lc.line);
-    // Columns on screen count code points, with tabs shown as one space.
-    std::string shown = displayLine(line);
-    std::size_t caretCol = displayWidth(line.substr(0, std::min<std::size_t>(lc.column - 1, line.size())));
-    std::uint32_t endInLine = range.end;
+    std::size_t beginByte = std::min<std::size_t>(lc.column - 1, line.size());
+    std::size_t endByte = line.size();
     LineColumn endLc = file.lineColumn(range.end);
+    if (endLc.line == lc.line && range.end > range.begin.offset) {
+        endByte = std::min<std::size_t>(endLc.column - 1, line.size());
+    } else if (endLc.line == lc.line) {
+        endByte = beginByte;
+    }
+    // A very long line (minified or generated input) is shown as a window around the
+    // caret, so one diagnostic never prints megabytes.
+    std::string_view prefix, suffix;
+    if (line.size() > kMaxShownLine) {
+        auto isContinuation = [&](std::size_t i) {
+            return i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80;
+        };
+        std::size_t from = beginByte > kShownBeforeCaret ? beginByte - kShownBeforeCaret : 0;
+        while (isContinuation(from)) {
+            ++from;
+        }
+        std::size_t to = std::min(line.size(), from + kMaxShownLine);
+        while (isContinuation(to)) {
+            ++to;
+        }
+        prefix = from > 0 ? "..." : "";
+        suffix = to < line.size() ? "..." : "";
+        line = line.substr(from, to - from);
+        beginByte -= from;
+        endByte = endByte < from ? beginByte : std::min(endByte - from, line.size());
+    }
+    // Columns on screen count code points, with tabs shown as one space.
+    std::string shown = std::string(prefix) + displayLine(line) + std::string(suffix);
+    std::size_t caretCol = prefix.size() + displayWidth(line.substr(0, beginByte));
     std::size_t spanWidth = 1;
-    if (endLc.line == lc.line && endInLine > range.begin.offset) {
-        std::size_t endCol = std::min<std::size_t>(endLc.column - 1, line.size());
-        std::size_t beginCol = std::min<std::size_t>(lc.column - 1, line.size());
-        spanWidth = std::max<std::size_t>(1, displayWidth(line.substr(beginCol, endCol - beginCol)));
-    } else if (endLc.line != lc.line) {
-        std::size_t beginCol = std::min<std::size_t>(lc.column - 1, line.size());
-        spanWidth = std::max<std::size_t>(1, displayWidth(line.substr(beginCol)));
+    if (endByte > beginByte) {
+        spanWidth =
+            std::max<std::size_t>(1, displayWidth(line.substr(beginByte, endByte - beginByte)));
     }
     std::string num = std::to_string(lc.line);
     std::string gutter(std::max<std::size_t>(num.size(), 4), ' ');

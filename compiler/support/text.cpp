@@ -6,41 +6,52 @@
 
 namespace flow {
 
+namespace {
+
+/// The length of the valid UTF-8 sequence starting at `s[i]`, or 0 if none does there.
+/// Overlong forms, surrogates and code points above U+10FFFF are invalid.
+std::size_t sequenceLength(std::string_view s, std::size_t i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+        return 1;
+    }
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return len;
+}
+
+}  // namespace
+
 std::optional<std::size_t> findInvalidUtf8(std::string_view s) {
-    std::size_t i = 0;
-    const std::size_t n = s.size();
-    while (i < n) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        std::uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (i + len > n) {
-            return i;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) {
-                return i;
-            }
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF)) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t len = sequenceLength(s, i);
+        if (len == 0) {
             return i;
         }
         i += len;
@@ -67,18 +78,31 @@ void appendUtf8(std::string& out, std::uint32_t cp) {
 }
 
 std::size_t displayWidth(std::string_view s) {
+    // One column per code point, and per byte of an invalid sequence (shown as '?').
     std::size_t w = 0;
-    for (char c : s) {
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-            ++w;
-        }
+    for (std::size_t i = 0; i < s.size(); ++w) {
+        i += std::max<std::size_t>(1, sequenceLength(s, i));
     }
     return w;
 }
 
 std::string displayLine(std::string_view s) {
-    std::string out(s);
-    std::replace(out.begin(), out.end(), '\t', ' ');
+    // Tabs become one space so carets line up; control characters and bytes that are not
+    // UTF-8 become '?' so a diagnostic never writes them to the terminal.
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t len = sequenceLength(s, i);
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c == '\t') {
+            out += ' ';
+        } else if (len == 0 || c < 0x20 || c == 0x7F) {
+            out += '?';
+        } else {
+            out.append(s.substr(i, len));
+        }
+        i += std::max<std::size_t>(1, len);
+    }
     return out;
 }
 
@@ -164,7 +188,8 @@ std::optional<std::string> closestMatch(std::string_view name,
             best = c;
         }
     }
-    if (bestDist > cap) {
+    // A "match" that replaces every character (`m` for `c`) is no hint.
+    if (bestDist > cap || bestDist >= std::max(name.size(), best->size())) {
         return std::nullopt;
     }
     return best;

@@ -17,9 +17,11 @@ std::optional<std::size_t> findInvalidUtf8(std::string_view s);
 /// Appends the UTF-8 encoding of code point `cp` (which must be valid).
 void appendUtf8(std::string& out, std::uint32_t cp);
 
-/// Number of code points in valid UTF-8 (tabs count as one).
+/// Columns `s` takes on screen as displayLine() shows it: one per code point (a tab
+/// counts as one) and one per byte that is not valid UTF-8.
 std::size_t displayWidth(std::string_view s);
-/// The line with tabs replaced by single spaces, so carets line up.
+/// The line as a diagnostic shows it: tabs become single spaces so carets line up, and
+/// control characters and invalid UTF-8 bytes become '?'.
 std::string displayLine(std::string_view s);
 
 /// `s` as a double-quoted literal in Flow (and JSON-compatible) syntax.

@@ -129,7 +129,9 @@ bool Reader::varint(std::uint64_t& v) {
         }
         v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
         if ((b & 0x80) == 0) {
-            return true;
+            // A final zero group after the first byte is a longer spelling of a smaller
+            // number: refused, so every value has exactly one encoding.
+            return shift == 0 || b != 0;
         }
     }
     return false;

@@ -121,6 +121,17 @@ TEST_CASE("every truncation and every single-byte change of a row decodes or fai
     CHECK(accepted < static_cast<int>(bytes.size() * 8));
 }
 
+TEST_CASE("every value has one encoding: longer varint spellings are refused") {
+    Schema s;
+    s.name = "S";
+    s.fields = {{"n", FieldType::Int, false, {}}};
+    Row out;
+    CHECK(decodeRow(s, std::string("\x02", 1), out).isOk());
+    CHECK(decodeRow(s, std::string("\x82\x00", 2), out).code() == StatusCode::Corruption);  // 1 spelt in two bytes
+    CHECK(decodeRow(s, std::string("\x80\x80\x00", 3), out).code() == StatusCode::Corruption);
+    CHECK(decodeRow(s, std::string("\x80\x01", 2), out).isOk());  // 64: the second byte is needed
+}
+
 TEST_CASE("strings must be valid UTF-8 and within the size bound") {
     Schema s;
     s.name = "S";

@@ -24,6 +24,17 @@ TEST_CASE("appendUtf8 round-trips through validation") {
     }
 }
 
+TEST_CASE("displayLine shows invalid bytes and control characters as '?'") {
+    CHECK(displayLine("a\tb") == "a b");
+    CHECK(displayLine("a\x80\x62") == "a?b");
+    CHECK(displayWidth("a\x80\x62") == 3);
+    CHECK(displayLine("\xC0\xAF\x78") == "??x");  // an overlong '/', then 'x'
+    CHECK(displayWidth("\xC0\xAF\x78") == 3);
+    CHECK(displayLine(std::string("\x01\x7F", 2)) == "??");
+    CHECK(displayLine("caf\xC3\xA9") == "caf\xC3\xA9");
+    CHECK(displayWidth("caf\xC3\xA9") == 4);
+}
+
 TEST_CASE("quoteString escapes what the lexer would not take back") {
     CHECK(quoteString("a\"b\\c\nd\te") == "\"a\\\"b\\\\c\\nd\\te\"");
     CHECK(quoteString(std::string("\x01", 1)) == "\"\\u{1}\"");

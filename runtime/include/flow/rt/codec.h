@@ -7,7 +7,8 @@
 //   enum        LEB128 varint below the number of values
 //   float       8 bytes, IEEE 754 little endian
 //   string      LEB128 length, then that many bytes of valid UTF-8
-// Decoding never reads outside its input and rejects trailing bytes.
+// Decoding never reads outside its input, rejects trailing bytes and non-minimal
+// varints: every value has exactly one encoding.
 #pragma once
 
 #include "flow/rt/status.h"

@@ -1,7 +1,8 @@
 // flow/rt/event_log.h - the embedded durable event log: segmented, checksummed, recoverable.
 //
 // DATA/<service>/log/ holds segments `<base seq>.seg`, each a header and then frames
-//   [u32 length][u32 crc32][u64 seq][record]      (crc32 of length, seq and record)
+//   [u32 length][u32 checksum][u64 seq][record]
+// (checksum: XXH3-64 of seq and record seeded with the length, low 32 bits)
 // a sparse offset index `<base seq>.idx` for every sealed segment, and `durable`, the
 // position up to which records are acknowledged, which readers in other processes use
 // as their high watermark. See docs/runtime.md for the recovery rules.
@@ -73,6 +74,9 @@ public:
     std::uint64_t endSeq() const { return nextSeq_; }
     std::uint64_t durableSeq() const { return durableSeq_; }
     std::uint64_t firstSeq() const;
+    /// Bytes in the active segment, buffered records included (the next append rolls
+    /// to a new segment when it would pass LogOptions::segmentBytes).
+    std::uint64_t activeSegmentBytes() const { return segments_.back().size; }
     /// After a failed write or fsync the log acknowledges nothing more; reopen it.
     bool failed() const { return failed_; }
     const RecoveryReport& recovery() const { return report_; }
