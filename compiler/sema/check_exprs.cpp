@@ -247,7 +247,7 @@ Resolved Analyzer::resolveName(const ast::NameExpr& e, Ctx& ctx, const Type* exp
     if (ctx.service != nullptr) {
         if (const Symbol* sym = ctx.service->find(e.name)) {
             Resolved out = entity(*sym, e.name);
-            record(e, Type::error(), Ref{RefKind::Entity, sym->info, -1});
+            record(e, Type::error(), Ref{RefKind::Entity, sym->info, static_cast<int>(sym->kind)});
             return out;
         }
     }
@@ -255,17 +255,19 @@ Resolved Analyzer::resolveName(const ast::NameExpr& e, Ctx& ctx, const Type* exp
     if (s != result_.serviceByName.end()) {
         r.kind = Resolved::Kind::Service;
         r.info = s->second;
-        record(e, Type::error(), Ref{RefKind::Entity, s->second, -1});
+        record(e, Type::error(), Ref{RefKind::Entity, s->second, kServiceEntity});
         return r;
     }
     auto b = builtins_.find(e.name);
     if (b != builtins_.end()) {
         r.kind = Resolved::Kind::Builtin;
+        record(e, Type::error(), Ref{RefKind::Builtin, nullptr, -1});
         r.info = &b->second;
         return r;
     }
     if (isAggregateName(e.name)) {
         r.kind = Resolved::Kind::Aggregate;
+        record(e, Type::error(), Ref{RefKind::Aggregate, nullptr, -1});
         return r;
     }
     std::vector<std::string> candidates;
@@ -306,6 +308,7 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
     r.name = e.member.name;
     const std::string& member = e.member.name;
     if (e.base->kind == ast::ExprKind::Window) {
+        record(*e.base, Type::error(), Ref{RefKind::Window, nullptr, -1});
         if (!ctx.windowAllowed) {
             diags_.report(DiagCode::E0507, e.range,
                           "'window." + member + "' is only available in the select of a windowed query");
@@ -331,7 +334,7 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
         const auto* s = static_cast<const ServiceInfo*>(base.info);
         if (const Symbol* sym = s->find(member)) {
             Resolved out = entity(*sym, s->name + "." + member);
-            record(e, Type::error(), Ref{RefKind::Entity, sym->info, -1});
+            record(e, Type::error(), Ref{RefKind::Entity, sym->info, static_cast<int>(sym->kind)});
             return out;
         }
         std::vector<std::string> candidates;
@@ -546,6 +549,7 @@ Type Analyzer::checkCall(const ast::CallExpr& e, Ctx& ctx) {
                 }
                 return record(e, Type::error());
             }
+            record(*e.callee, Type::error(), Ref{RefKind::Aggregate, nullptr, -1});
             return record(e, checkAggregate(e, n->name, ctx), Ref{RefKind::Aggregate, nullptr, -1});
         }
     }

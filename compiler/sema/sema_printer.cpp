@@ -1,6 +1,7 @@
 // sema/sema_printer.cpp - `--emit=sema`: resolved declarations and the type of every expression.
 #include "ast/ast_printer.h"
 #include "ast/visitor.h"
+#include "sema/analyzer.h"
 #include "sema/sema.h"
 
 #include <filesystem>
@@ -83,10 +84,31 @@ private:
         return s.empty() ? "nothing" : s;
     }
 
+    /// What a name that is not a value stands for: "(table)", "(service)", ...
+    static std::string entity(const Ref& ref) {
+        switch (ref.kind) {
+        case RefKind::Builtin:
+            return "(function)";
+        case RefKind::Aggregate:
+            return "(aggregate)";
+        case RefKind::Window:
+            return ref.index < 0 ? "(window)" : "";
+        case RefKind::Entity:
+            if (ref.index == kServiceEntity) {
+                return "(service)";
+            }
+            return std::string("(") + kindNoun(static_cast<SymbolKind>(ref.index)) + ")";
+        default:
+            return "";
+        }
+    }
+
     /// Every expression of a declaration with its type, indented by nesting.
     void exprs(int indent, const ast::Decl& d) {
         ast::forEachExpr(d, [&](const ast::Expr& e, int depth) {
-            line(indent + depth, ast::exprToString(e, false) + " : " + r_.typeOf(e).spelling() + at(e.range));
+            std::string what = entity(r_.refOf(e));
+            line(indent + depth, ast::exprToString(e, false) + " : " +
+                                     (what.empty() ? r_.typeOf(e).spelling() : what) + at(e.range));
         });
     }
 

@@ -146,8 +146,11 @@ enum class RefKind : std::uint8_t {
 struct Ref {
     RefKind kind = RefKind::None;
     const void* target = nullptr;  // TableInfo*, QueryInfo*, EnumInfo*, BuiltinInfo*, ...
-    int index = -1;                // field index, enum value index, ...
+    int index = -1;                // field index, enum value index; for an Entity its
+                                   // SymbolKind, or kServiceEntity
 };
+
+inline constexpr int kServiceEntity = 100;
 
 struct TestInfo {
     const ast::TestDecl* decl = nullptr;

@@ -1,0 +1,172 @@
+// flow/rt/ops/accumulator.h - the aggregate functions' accumulators, shared by every
+// aggregating operator (over streams, over tables, over windows).
+//
+// The kernels work on dynamic `Value`s: an aggregate's argument is produced by a
+// callable from whatever row type the operator is instantiated with, so generated code
+// with its own row structs reuses them unchanged.
+#pragma once
+
+#include "flow/rt/ops/state_codec.h"
+#include "flow/rt/value.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flow::rt::ops {
+
+/// LANGUAGE.md §4: count(), sum(x), min(x), max(x), avg(x) (float), first(x), last(x).
+enum class AggKind : std::uint8_t { Count, Sum, Min, Max, Avg, First, Last };
+
+const char* aggKindName(AggKind k);
+
+/// One aggregate of a `select`: its function and its argument (ignored by Count).
+template <typename R>
+struct AggSpec {
+    AggKind kind = AggKind::Count;
+    std::function<Value(const R&)> arg;
+};
+
+/// One aggregate's state in one group or window.
+struct AggAcc {
+    /// Sum, Avg: the running sum (none until a value arrives); Min, Max, First, Last over
+    /// events: the current result.
+    Value value;
+    /// Count: rows. First, Last: rows seen. Sum, Avg, Min, Max: values that were not none.
+    std::int64_t n = 0;
+    /// First, Last over events: the arrival number of `value` (merging sessions keeps
+    /// the earlier first and the later last).
+    std::int64_t seq = 0;
+    /// Min, Max over a table: every present value with its multiplicity, ascending, so the
+    /// extreme can be retracted.
+    std::vector<std::pair<Value, std::int64_t>> counted;
+
+    bool operator==(const AggAcc&) const = default;
+};
+
+/// A group's (or window's) state: how many rows it holds and one AggAcc per aggregate.
+struct GroupAcc {
+    std::int64_t rows = 0;
+    std::vector<AggAcc> aggs;
+
+    bool operator==(const GroupAcc&) const = default;
+};
+
+/// Adds a row's argument `v`. `retractable` keeps what `accRetract` needs (tables).
+void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool retractable);
+/// Removes a value added with `retractable`. First and Last are not retracted here:
+/// over tables they come from the group's row order (TableAggregate).
+void accRetract(AggKind kind, AggAcc& acc, const Value& v);
+/// Folds `from` into `into` (sessions that merge). Events only.
+void accMerge(AggKind kind, AggAcc& into, const AggAcc& from);
+/// The aggregate's value: none where no value was seen (avg, min, max, sum of only nones).
+Value accResult(AggKind kind, const AggAcc& acc);
+
+/// Int + int stays int (wrapping on overflow; TODO(spec): an overflow error), anything
+/// with a float is float. None is the identity.
+Value addValues(const Value& a, const Value& b);
+Value subtractValues(const Value& a, const Value& b);
+
+/// The specs of one operator's aggregates, applied to whole groups.
+template <typename R>
+class AggregateSet {
+public:
+    explicit AggregateSet(std::vector<AggSpec<R>> specs) : specs_(std::move(specs)) {
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            if (specs_[i].kind == AggKind::First || specs_[i].kind == AggKind::Last) {
+                ordered_.push_back(i);
+            }
+        }
+    }
+
+    std::size_t size() const { return specs_.size(); }
+    AggKind kind(std::size_t i) const { return specs_[i].kind; }
+    /// Indexes of the First and Last aggregates.
+    const std::vector<std::size_t>& ordered() const { return ordered_; }
+
+    /// Each aggregate's argument for `row` (none for Count).
+    std::vector<Value> args(const R& row) const {
+        std::vector<Value> out(specs_.size());
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            if (specs_[i].kind != AggKind::Count && specs_[i].arg) {
+                out[i] = specs_[i].arg(row);
+            }
+        }
+        return out;
+    }
+
+    void add(GroupAcc& g, const std::vector<Value>& args, std::int64_t seq,
+             bool retractable) const {
+        g.aggs.resize(specs_.size());
+        ++g.rows;
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            accAdd(specs_[i].kind, g.aggs[i], args[i], seq, retractable);
+        }
+    }
+
+    void retract(GroupAcc& g, const std::vector<Value>& args) const {
+        --g.rows;
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            accRetract(specs_[i].kind, g.aggs[i], args[i]);
+        }
+    }
+
+    void merge(GroupAcc& into, const GroupAcc& from) const {
+        into.aggs.resize(specs_.size());
+        into.rows += from.rows;
+        for (std::size_t i = 0; i < specs_.size() && i < from.aggs.size(); ++i) {
+            accMerge(specs_[i].kind, into.aggs[i], from.aggs[i]);
+        }
+    }
+
+    std::vector<Value> results(const GroupAcc& g) const {
+        std::vector<Value> out(specs_.size());
+        for (std::size_t i = 0; i < specs_.size() && i < g.aggs.size(); ++i) {
+            out[i] = accResult(specs_[i].kind, g.aggs[i]);
+        }
+        return out;
+    }
+
+private:
+    std::vector<AggSpec<R>> specs_;
+    std::vector<std::size_t> ordered_;
+};
+
+/// The default projection of a Row-keyed aggregate: the group key's columns, then the
+/// aggregates in order.
+inline Row keyThenAggregates(const Row& key, const std::vector<Value>& aggs) {
+    Row out = key;
+    out.insert(out.end(), aggs.begin(), aggs.end());
+    return out;
+}
+
+template <>
+struct StateCodec<AggAcc> {
+    static void put(std::string& out, const AggAcc& a) {
+        StateCodec<Value>::put(out, a.value);
+        StateCodec<std::int64_t>::put(out, a.n);
+        StateCodec<std::int64_t>::put(out, a.seq);
+        StateCodec<std::vector<std::pair<Value, std::int64_t>>>::put(out, a.counted);
+    }
+    static bool get(Reader& in, AggAcc& a) {
+        return StateCodec<Value>::get(in, a.value) && StateCodec<std::int64_t>::get(in, a.n) &&
+               StateCodec<std::int64_t>::get(in, a.seq) &&
+               StateCodec<std::vector<std::pair<Value, std::int64_t>>>::get(in, a.counted);
+    }
+};
+
+template <>
+struct StateCodec<GroupAcc> {
+    static void put(std::string& out, const GroupAcc& g) {
+        StateCodec<std::int64_t>::put(out, g.rows);
+        StateCodec<std::vector<AggAcc>>::put(out, g.aggs);
+    }
+    static bool get(Reader& in, GroupAcc& g) {
+        return StateCodec<std::int64_t>::get(in, g.rows) &&
+               StateCodec<std::vector<AggAcc>>::get(in, g.aggs);
+    }
+};
+
+}  // namespace flow::rt::ops

@@ -1,0 +1,170 @@
+// flow/rt/ops/aggregate.h - group-by aggregation over a stream and over a table's changes.
+//
+//   table CustomerTotals = from Orders.OrderPlaced o group by o.customer
+//     select { customer: o.customer, orders: count(), spent: sum(o.qty * o.price) };
+//
+// Both operators materialise the view (key -> projected row) in the table named after
+// the view, keep one accumulator per group in `NAME#acc`, and emit a change for every
+// group whose projected row changed. The table form retracts what an input row's old
+// version contributed before adding its new version, so it can read any other view.
+#pragma once
+
+#include "flow/rt/ops/accumulator.h"
+#include "flow/rt/ops/change.h"
+#include "flow/rt/ops/state_lists.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flow::rt::ops {
+
+/// Aggregates over events (inserts only): accumulators need no retraction state.
+/// K: the group key (several group-by expressions: a Row or a struct); R: the event;
+/// O: the view's row, built by `project` from the key and the aggregates' values.
+/// Tables: `NAME` (K -> O), `NAME#acc` (K -> GroupAcc).
+template <typename K, typename R, typename O = Row>
+class StreamAggregate {
+public:
+    using GroupKeyFn = std::function<K(const R&)>;
+    using ProjectFn = std::function<O(const K&, const std::vector<Value>&)>;
+
+    StreamAggregate(Store& store, const std::string& name, std::vector<AggSpec<R>> aggs,
+                    GroupKeyFn groupKey, ProjectFn project)
+        : aggs_(std::move(aggs)), groupKey_(std::move(groupKey)), project_(std::move(project)),
+          rows_(stateTable<K, O>(store, name)),
+          acc_(stateTable<K, GroupAcc>(store, name + "#acc")) {}
+
+    /// Adds one event to its group and emits the group's new row.
+    void insert(const R& event, Changes<K, O>& out) {
+        K key = groupKey_(event);
+        GroupAcc& g = acc_.upsert(key);
+        aggs_.add(g, aggs_.args(event), g.rows, false);
+        O row = project_(key, aggs_.results(g));
+        std::optional<O> before = copyOf(rows_.find(key));
+        rows_.upsert(key) = row;
+        emitChange(out, key, std::move(before), std::optional<O>(std::move(row)));
+    }
+
+    /// The view's rows, as queries and joins read them.
+    StateTable<K, O>& table() { return rows_; }
+
+private:
+    static std::optional<O> copyOf(const O* p) { return p ? std::optional<O>(*p) : std::nullopt; }
+
+    AggregateSet<R> aggs_;
+    GroupKeyFn groupKey_;
+    ProjectFn project_;
+    StateTable<K, O>& rows_;
+    StateTable<K, GroupAcc>& acc_;
+};
+
+/// Aggregates over a table's changes (input rows keyed by IK): an update retracts the
+/// old row from its group and adds the new one (possibly to another group); a group
+/// whose last row leaves is deleted. Min and max keep a counted multiset of the group's
+/// values; first and last read the group's rows in the order they were last inserted or
+/// updated (an update re-inserts), kept as a list in `NAME#order`.
+/// Tables: `NAME` (K -> O), `NAME#acc` (K -> GroupAcc), `NAME#order` (+ `.nodes`: per
+/// group, the input keys with their first/last arguments), only with first or last.
+/// The input's changes must be consistent (each `before` is the row last added).
+template <typename IK, typename K, typename R, typename O = Row>
+class TableAggregate {
+public:
+    using GroupKeyFn = std::function<K(const R&)>;
+    using ProjectFn = std::function<O(const K&, const std::vector<Value>&)>;
+
+    TableAggregate(Store& store, const std::string& name, std::vector<AggSpec<R>> aggs,
+                   GroupKeyFn groupKey, ProjectFn project)
+        : aggs_(std::move(aggs)), groupKey_(std::move(groupKey)), project_(std::move(project)),
+          rows_(stateTable<K, O>(store, name)),
+          acc_(stateTable<K, GroupAcc>(store, name + "#acc")) {
+        if (!aggs_.ordered().empty()) {
+            order_.emplace(store, name + "#order");
+        }
+    }
+
+    /// Applies one input change; emits the old group's change, then the new group's.
+    void apply(const Change<IK, R>& change, Changes<K, O>& out) {
+        std::optional<K> from, to;
+        if (change.before) {
+            from = groupKey_(*change.before);
+            retract(*from, change.key, *change.before);
+        }
+        if (change.after) {
+            to = groupKey_(*change.after);
+            add(*to, change.key, *change.after);
+        }
+        if (from) {
+            publish(*from, out);
+        }
+        if (to && to != from) {
+            publish(*to, out);
+        }
+    }
+
+    StateTable<K, O>& table() { return rows_; }
+
+private:
+    void add(const K& key, const IK& rowKey, const R& row) {
+        std::vector<Value> args = aggs_.args(row);
+        GroupAcc& g = acc_.upsert(key);
+        aggs_.add(g, args, 0, true);
+        if (order_) {
+            std::vector<Value> ordered;
+            for (std::size_t i : aggs_.ordered()) {
+                ordered.push_back(args[i]);
+            }
+            order_->pushBack(key, rowKey, std::move(ordered));
+        }
+    }
+
+    void retract(const K& key, const IK& rowKey, const R& row) {
+        std::vector<Value> args = aggs_.args(row);
+        GroupAcc& g = acc_.upsert(key);
+        aggs_.retract(g, args);
+        if (g.rows <= 0) {
+            acc_.erase(key);
+        }
+        if (order_) {
+            order_->erase(rowKey);
+        }
+    }
+
+    void publish(const K& key, Changes<K, O>& out) {
+        std::optional<O> after;
+        if (const GroupAcc* g = acc_.find(key)) {
+            std::vector<Value> values = aggs_.results(*g);
+            if (order_) {
+                // The group's oldest and newest rows give first and last.
+                std::optional<IK> front = order_->front(key), back = order_->back(key);
+                const std::vector<std::size_t>& ordered = aggs_.ordered();
+                for (std::size_t j = 0; j < ordered.size(); ++j) {
+                    bool first = aggs_.kind(ordered[j]) == AggKind::First;
+                    values[ordered[j]] = (*order_->payload(first ? *front : *back))[j];
+                }
+            }
+            after = project_(key, values);
+        }
+        std::optional<O> before;
+        if (const O* old = rows_.find(key)) {
+            before = *old;
+        }
+        if (after) {
+            rows_.upsert(key) = *after;
+        } else if (before) {
+            rows_.erase(key);
+        }
+        emitChange(out, key, std::move(before), std::move(after));
+    }
+
+    AggregateSet<R> aggs_;
+    GroupKeyFn groupKey_;
+    ProjectFn project_;
+    StateTable<K, O>& rows_;
+    StateTable<K, GroupAcc>& acc_;
+    std::optional<StateLists<K, IK, std::vector<Value>>> order_;
+};
+
+}  // namespace flow::rt::ops

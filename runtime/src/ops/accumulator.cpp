@@ -1,0 +1,216 @@
+// runtime/src/ops/accumulator.cpp - the aggregate functions' accumulator kernels.
+#include "flow/rt/ops/accumulator.h"
+
+#include <algorithm>
+
+namespace flow::rt::ops {
+
+namespace {
+
+bool isNumber(const Value& v) {
+    return std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v);
+}
+
+double toDouble(const Value& v) {
+    return std::holds_alternative<std::int64_t>(v) ? static_cast<double>(asInt(v)) : asFloat(v);
+}
+
+bool less(const Value& a, const Value& b) {
+    if (isNumber(a) && isNumber(b) && a.index() != b.index()) {
+        return toDouble(a) < toDouble(b);
+    }
+    return a < b;
+}
+
+struct ByValue {
+    bool operator()(const std::pair<Value, std::int64_t>& e, const Value& v) const {
+        return less(e.first, v);
+    }
+};
+
+}  // namespace
+
+const char* aggKindName(AggKind k) {
+    switch (k) {
+    case AggKind::Count:
+        return "count";
+    case AggKind::Sum:
+        return "sum";
+    case AggKind::Min:
+        return "min";
+    case AggKind::Max:
+        return "max";
+    case AggKind::Avg:
+        return "avg";
+    case AggKind::First:
+        return "first";
+    case AggKind::Last:
+        return "last";
+    }
+    return "?";
+}
+
+Value addValues(const Value& a, const Value& b) {
+    if (isNone(a)) {
+        return b;
+    }
+    if (isNone(b)) {
+        return a;
+    }
+    if (std::holds_alternative<std::int64_t>(a) && std::holds_alternative<std::int64_t>(b)) {
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(asInt(a)) +
+                                         static_cast<std::uint64_t>(asInt(b)));
+    }
+    if (isNumber(a) && isNumber(b)) {
+        return toDouble(a) + toDouble(b);
+    }
+    return a;
+}
+
+Value subtractValues(const Value& a, const Value& b) {
+    if (isNone(b)) {
+        return a;
+    }
+    if (std::holds_alternative<std::int64_t>(b)) {
+        return addValues(a, static_cast<std::int64_t>(0 - static_cast<std::uint64_t>(asInt(b))));
+    }
+    if (std::holds_alternative<double>(b)) {
+        return addValues(a, -asFloat(b));
+    }
+    return a;
+}
+
+void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool retractable) {
+    switch (kind) {
+    case AggKind::Count:
+        ++acc.n;
+        return;
+    case AggKind::Sum:
+    case AggKind::Avg:
+        if (!isNone(v)) {
+            acc.value = addValues(acc.value, v);
+            ++acc.n;
+        }
+        return;
+    case AggKind::Min:
+    case AggKind::Max:
+        if (isNone(v)) {
+            return;
+        }
+        if (retractable) {
+            auto it = std::lower_bound(acc.counted.begin(), acc.counted.end(), v, ByValue{});
+            if (it != acc.counted.end() && it->first == v) {
+                ++it->second;
+            } else {
+                acc.counted.insert(it, {v, 1});
+            }
+        } else if (acc.n == 0 || (kind == AggKind::Min ? less(v, acc.value) : less(acc.value, v))) {
+            acc.value = v;
+        }
+        ++acc.n;
+        return;
+    case AggKind::First:
+        if (acc.n++ == 0) {
+            acc.value = v;
+            acc.seq = seq;
+        }
+        return;
+    case AggKind::Last:
+        ++acc.n;
+        acc.value = v;
+        acc.seq = seq;
+        return;
+    }
+}
+
+void accRetract(AggKind kind, AggAcc& acc, const Value& v) {
+    switch (kind) {
+    case AggKind::Count:
+    case AggKind::First:
+    case AggKind::Last:
+        --acc.n;
+        return;
+    case AggKind::Sum:
+    case AggKind::Avg:
+        if (!isNone(v)) {
+            // Exactly none once the last value leaves, so an emptied sum never keeps a
+            // rounding residue of floats that came and went.
+            acc.value = --acc.n == 0 ? Value{} : subtractValues(acc.value, v);
+        }
+        return;
+    case AggKind::Min:
+    case AggKind::Max: {
+        if (isNone(v)) {
+            return;
+        }
+        auto it = std::lower_bound(acc.counted.begin(), acc.counted.end(), v, ByValue{});
+        if (it != acc.counted.end() && it->first == v) {
+            if (--it->second == 0) {
+                acc.counted.erase(it);
+            }
+            --acc.n;
+        }
+        return;
+    }
+    }
+}
+
+void accMerge(AggKind kind, AggAcc& into, const AggAcc& from) {
+    if (from.n == 0) {
+        return;
+    }
+    switch (kind) {
+    case AggKind::Count:
+        break;
+    case AggKind::Sum:
+    case AggKind::Avg:
+        into.value = addValues(into.value, from.value);
+        break;
+    case AggKind::Min:
+    case AggKind::Max:
+        if (into.n == 0 ||
+            (kind == AggKind::Min ? less(from.value, into.value) : less(into.value, from.value))) {
+            into.value = from.value;
+        }
+        break;
+    case AggKind::First:
+        if (into.n == 0 || from.seq < into.seq) {
+            into.value = from.value;
+            into.seq = from.seq;
+        }
+        break;
+    case AggKind::Last:
+        if (into.n == 0 || from.seq > into.seq) {
+            into.value = from.value;
+            into.seq = from.seq;
+        }
+        break;
+    }
+    into.n += from.n;
+}
+
+Value accResult(AggKind kind, const AggAcc& acc) {
+    switch (kind) {
+    case AggKind::Count:
+        return acc.n;
+    case AggKind::Avg:
+        return acc.n == 0 ? Value{} : Value{toDouble(acc.value) / static_cast<double>(acc.n)};
+    case AggKind::Min:
+        if (!acc.counted.empty()) {
+            return acc.counted.front().first;
+        }
+        return acc.n == 0 ? Value{} : acc.value;
+    case AggKind::Max:
+        if (!acc.counted.empty()) {
+            return acc.counted.back().first;
+        }
+        return acc.n == 0 ? Value{} : acc.value;
+    case AggKind::Sum:
+    case AggKind::First:
+    case AggKind::Last:
+        return acc.n == 0 ? Value{} : acc.value;
+    }
+    return {};
+}
+
+}  // namespace flow::rt::ops
