@@ -44,10 +44,11 @@ fuzz: fuzz-build
 	tests/fuzz/run_fuzzers.sh build/asan $(FUZZ_SECONDS)
 
 format:
-	find compiler tests/unit tests/fuzz stdlib -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+	git ls-files 'compiler/*.cpp' 'compiler/*.h' 'runtime/*.cpp' 'runtime/*.h' 'tests/unit/*.cpp' \
+	    'tests/fuzz/*.cpp' 'stdlib/*.h' 'bench/*.cpp' | xargs clang-format -i
 
 format-check:
-	find compiler tests/unit tests/fuzz stdlib -name '*.cpp' -o -name '*.h' | xargs clang-format --dry-run --Werror
+	tests/tools/check_format.sh .
 
 update-goldens: build
 	BUILD=$(BUILD) tests/tools/update_goldens.sh

@@ -14,7 +14,6 @@
 #include "flow/rt/table_codecs.h"
 
 #include <absl/container/flat_hash_map.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -33,7 +32,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
 
 long rssKb() {
     std::ifstream f("/proc/self/status");
@@ -46,12 +47,14 @@ long rssKb() {
     return 0;
 }
 
-void row(const char* what, double flowRate, const char* unit, double baseRate, const char* note = "") {
+void row(const char* what, double flowRate, const char* unit, double baseRate,
+         const char* note = "") {
     if (baseRate > 0) {
-        std::printf("| %-44s | %12.0f %-8s | %12.0f | %5.2fx | %s\n", what, flowRate, unit, baseRate, baseRate / flowRate,
-                    note);
+        std::printf("| %-44s | %12.0f %-8s | %12.0f | %5.2fx | %s\n", what, flowRate, unit,
+                    baseRate, baseRate / flowRate, note);
     } else {
-        std::printf("| %-44s | %12.0f %-8s | %12s | %6s | %s\n", what, flowRate, unit, "-", "-", note);
+        std::printf("| %-44s | %12.0f %-8s | %12s | %6s | %s\n", what, flowRate, unit, "-", "-",
+                    note);
     }
     std::fflush(stdout);
 }
@@ -65,7 +68,8 @@ std::string event100(std::uint64_t i) {
 // ---- Log ---------------------------------------------------------------------------------
 
 /// Appends n records, committing every `commitEvery` records; returns events/s.
-double flowAppend(const std::string& dir, FsyncPolicy policy, std::uint64_t n, std::uint64_t commitEvery) {
+double flowAppend(const std::string& dir, FsyncPolicy policy, std::uint64_t n,
+                  std::uint64_t commitEvery) {
     fs::remove_all(dir);
     LogOptions o;
     o.fsync = policy;
@@ -89,15 +93,16 @@ double flowAppend(const std::string& dir, FsyncPolicy policy, std::uint64_t n, s
     auto t1 = Clock::now();
     if ((*log)->durableSeq() != n) {
         std::fprintf(stderr, "append benchmark: %llu of %llu durable\n",
-                     static_cast<unsigned long long>((*log)->durableSeq()), static_cast<unsigned long long>(n));
+                     static_cast<unsigned long long>((*log)->durableSeq()),
+                     static_cast<unsigned long long>(n));
         std::exit(1);
     }
     return static_cast<double>(n) / seconds(t0, t1);
 }
 
 /// The same bytes with write(2) and fdatasync at the same points, by hand.
-double rawAppend(const std::string& dir, FsyncPolicy policy, std::uint64_t n, std::uint64_t commitEvery,
-                 std::uint64_t batchBytes) {
+double rawAppend(const std::string& dir, FsyncPolicy policy, std::uint64_t n,
+                 std::uint64_t commitEvery, std::uint64_t batchBytes) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     int fd = ::open((dir + "/raw").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
@@ -116,7 +121,8 @@ double rawAppend(const std::string& dir, FsyncPolicy policy, std::uint64_t n, st
             }
             unsynced += buf.size();
             buf.clear();
-            if (policy == FsyncPolicy::Always || (policy == FsyncPolicy::Batch && unsynced >= batchBytes)) {
+            if (policy == FsyncPolicy::Always ||
+                (policy == FsyncPolicy::Batch && unsynced >= batchBytes)) {
                 ::fdatasync(fd);
                 unsynced = 0;
             }
@@ -215,7 +221,8 @@ void benchStores(const std::string& root, bool quick) {
         {
             long rss0 = rssKb();
             auto store = openMemoryStore(root + "/mem");
-            auto& t = store->table<std::int64_t, std::int64_t>("bench.t", scalarCodec<std::int64_t, std::int64_t>());
+            auto& t = store->table<std::int64_t, std::int64_t>(
+                "bench.t", scalarCodec<std::int64_t, std::int64_t>());
             auto t0 = Clock::now();
             for (std::int64_t k : order) {
                 t.upsert(k) = k;
@@ -242,15 +249,18 @@ void benchStores(const std::string& root, bool quick) {
                 std::exit(1);
             }
             double kf = static_cast<double>(keys);
-            row(("memory store put, " + label).c_str(), kf / seconds(t0, t1), "ops/s", kf / seconds(b0, b1));
-            row(("memory store get, " + label).c_str(), kf / seconds(t1, t2), "ops/s", kf / seconds(b1, b2));
+            row(("memory store put, " + label).c_str(), kf / seconds(t0, t1), "ops/s",
+                kf / seconds(b0, b1));
+            row(("memory store get, " + label).c_str(), kf / seconds(t1, t2), "ops/s",
+                kf / seconds(b1, b2));
             auto c0 = Clock::now();
             (void)store->checkpoint("bench");
             auto c1 = Clock::now();
             auto snap = fs::file_size(root + "/mem/snapshot");
-            std::printf("|   %-42s | %8.1f B/row in memory, %.1f B/row in the snapshot, checkpoint %.2f s |\n", "",
-                        static_cast<double>(rss1 - rss0) * 1024 / kf, static_cast<double>(snap) / kf,
-                        seconds(c0, c1));
+            std::printf("|   %-42s | %8.1f B/row in memory, %.1f B/row in the snapshot, checkpoint "
+                        "%.2f s |\n",
+                        "", static_cast<double>(rss1 - rss0) * 1024 / kf,
+                        static_cast<double>(snap) / kf, seconds(c0, c1));
             fs::remove_all(root + "/mem");
         }
         if (quick && keys > 1'000'000) {
@@ -258,8 +268,10 @@ void benchStores(const std::string& root, bool quick) {
         }
         {
             fs::remove_all(root + "/rocks");
-            auto store = openRocksStore(root + "/rocks", StoreOptions{nullptr, 500'000, 500'000, false});
-            auto& t = (*store)->table<std::int64_t, std::int64_t>("bench.t", scalarCodec<std::int64_t, std::int64_t>());
+            auto store =
+                openRocksStore(root + "/rocks", StoreOptions{nullptr, 500'000, 500'000, false});
+            auto& t = (*store)->table<std::int64_t, std::int64_t>(
+                "bench.t", scalarCodec<std::int64_t, std::int64_t>());
             auto t0 = Clock::now();
             for (std::int64_t k : order) {
                 t.upsert(k) = k;
@@ -282,11 +294,13 @@ void benchStores(const std::string& root, bool quick) {
                     bytes += e.file_size();
                 }
             }
-            row(("RocksDB store put + checkpoints, " + label).c_str(), static_cast<double>(keys) / seconds(t0, t1),
-                "ops/s", 0);
-            row(("RocksDB store get (random), " + label).c_str(), static_cast<double>(probes) / seconds(t1, t2),
-                "ops/s", 0, "reads through the cache to the database");
-            std::printf("|   %-42s | %8.1f B/row on disk |\n", "", static_cast<double>(bytes) / static_cast<double>(keys));
+            row(("RocksDB store put + checkpoints, " + label).c_str(),
+                static_cast<double>(keys) / seconds(t0, t1), "ops/s", 0);
+            row(("RocksDB store get (random), " + label).c_str(),
+                static_cast<double>(probes) / seconds(t1, t2), "ops/s", 0,
+                "reads through the cache to the database");
+            std::printf("|   %-42s | %8.1f B/row on disk |\n", "",
+                        static_cast<double>(bytes) / static_cast<double>(keys));
             (void)sum;
             fs::remove_all(root + "/rocks");
         }
@@ -307,7 +321,8 @@ void benchAggregation(const std::string& root, bool quick) {
         k = static_cast<std::int64_t>(rng() % keys);
     }
     auto store = openMemoryStore(root + "/agg");
-    auto& t = store->table<std::int64_t, std::int64_t>("bench.counts", scalarCodec<std::int64_t, std::int64_t>());
+    auto& t = store->table<std::int64_t, std::int64_t>("bench.counts",
+                                                       scalarCodec<std::int64_t, std::int64_t>());
     auto t0 = Clock::now();
     for (std::int64_t k : input) {
         t.upsert(k) += 1;
@@ -323,8 +338,8 @@ void benchAggregation(const std::string& root, bool quick) {
         std::exit(1);
     }
     double ef = static_cast<double>(events);
-    row("count by key, 1M keys, through the memory store", ef / seconds(t0, t1), "events/s", ef / seconds(b0, b1),
-        "target: within 2x of the bare map");
+    row("count by key, 1M keys, through the memory store", ef / seconds(t0, t1), "events/s",
+        ef / seconds(b0, b1), "target: within 2x of the bare map");
 }
 
 // ---- Recovery ----------------------------------------------------------------------------
@@ -340,7 +355,8 @@ void benchRecovery(const std::string& root, bool quick) {
         o.fsync = FsyncPolicy::Batch;
         auto log = FileLog::open(dir + "/log", o);
         auto store = openMemoryStore(dir + "/state");
-        auto& t = store->table<std::int64_t, std::int64_t>("bench.sum", scalarCodec<std::int64_t, std::int64_t>());
+        auto& t = store->table<std::int64_t, std::int64_t>(
+            "bench.sum", scalarCodec<std::int64_t, std::int64_t>());
         std::string rec;
         for (std::uint64_t i = 0; i < events; ++i) {
             rec.clear();
@@ -369,7 +385,8 @@ void benchRecovery(const std::string& root, bool quick) {
     {
         auto log = FileLog::open(dir + "/log", LogOptions{});
         auto store = openMemoryStore(dir + "/none");
-        auto& t = store->table<std::int64_t, std::int64_t>("bench.sum", scalarCodec<std::int64_t, std::int64_t>());
+        auto& t = store->table<std::int64_t, std::int64_t>(
+            "bench.sum", scalarCodec<std::int64_t, std::int64_t>());
         auto r = LogReader::open(dir + "/log", 0);
         std::string rec;
         std::uint64_t seq = 0;
@@ -385,7 +402,8 @@ void benchRecovery(const std::string& root, bool quick) {
     {
         auto log = FileLog::open(dir + "/log", LogOptions{});
         auto store = openMemoryStore(dir + "/state");
-        auto& t = store->table<std::int64_t, std::int64_t>("bench.sum", scalarCodec<std::int64_t, std::int64_t>());
+        auto& t = store->table<std::int64_t, std::int64_t>(
+            "bench.sum", scalarCodec<std::int64_t, std::int64_t>());
         auto cp = store->load();
         Reader mr((*cp)->meta);
         std::uint64_t from = 0;
@@ -401,8 +419,10 @@ void benchRecovery(const std::string& root, bool quick) {
         }
     }
     auto t2 = Clock::now();
-    std::printf("| %-44s | %8.2f s | target <= 2 s |\n", "open + full replay (no snapshot)", seconds(t0, t1));
-    std::printf("| %-44s | %8.2f s | |\n", "open + snapshot + replay of the last 10%", seconds(t1, t2));
+    std::printf("| %-44s | %8.2f s | target <= 2 s |\n", "open + full replay (no snapshot)",
+                seconds(t0, t1));
+    std::printf("| %-44s | %8.2f s | |\n", "open + snapshot + replay of the last 10%",
+                seconds(t1, t2));
     fs::remove_all(dir);
 }
 

@@ -15,7 +15,9 @@ std::string QualifiedName::str() const {
     return out;
 }
 
-const char* spelling(UnaryOp op) { return op == UnaryOp::Not ? "!" : "-"; }
+const char* spelling(UnaryOp op) {
+    return op == UnaryOp::Not ? "!" : "-";
+}
 
 const char* spelling(BinaryOp op) {
     switch (op) {

@@ -368,7 +368,9 @@ std::string recordToString(const RecordLit& r, bool parenthesize) {
     return out;
 }
 
-std::string typeToString(const TypeRef& t) { return t.name.str() + (t.optional ? "?" : ""); }
+std::string typeToString(const TypeRef& t) {
+    return t.name.str() + (t.optional ? "?" : "");
+}
 
 // ---- The dump ----------------------------------------------------------------------------
 
@@ -403,7 +405,8 @@ private:
             return "";
         }
         LineColumn lc = sources_.lineColumn(r.begin);
-        return " @" + name(r.begin.file) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column);
+        return " @" + name(r.begin.file) + ":" + std::to_string(lc.line) + ":" +
+               std::to_string(lc.column);
     }
     void line(int indent, const std::string& text) {
         out_.append(static_cast<std::size_t>(indent) * 2, ' ');
@@ -413,7 +416,8 @@ private:
     std::string expr(const Expr& e) { return exprToString(e, true); }
 
     void field(int indent, const FieldDecl& f) {
-        line(indent, std::string("Field ") + (f.isKey ? "key " : "") + f.name.name + ": " + typeToString(f.type) +
+        line(indent, std::string("Field ") + (f.isKey ? "key " : "") + f.name.name + ": " +
+                         typeToString(f.type) +
                          (f.defaultValue ? " = " + expr(*f.defaultValue) : "") + at(f.range));
     }
 
@@ -450,12 +454,14 @@ private:
         }
         case StmtKind::Emit: {
             const auto& e = static_cast<const EmitStmt&>(s);
-            line(indent, "Emit " + e.event.str() + " " + recordToString(e.fields, true) + at(s.range));
+            line(indent,
+                 "Emit " + e.event.str() + " " + recordToString(e.fields, true) + at(s.range));
             return;
         }
         case StmtKind::Assign: {
             const auto& a = static_cast<const AssignStmt&>(s);
-            line(indent, "Assign " + a.target.name + " " + spelling(a.op) + " " + expr(*a.value) + at(s.range));
+            line(indent, "Assign " + a.target.name + " " + spelling(a.op) + " " + expr(*a.value) +
+                             at(s.range));
             return;
         }
         case StmtKind::Delete:
@@ -469,16 +475,19 @@ private:
         for (const auto& b : h.by) {
             by += (by.empty() ? " by " : ", ") + expr(*b);
         }
-        line(indent, std::string(what) + " " + h.event.str() + (h.alias ? " " + h.alias->name : "") + by + at(h.range));
+        line(indent, std::string(what) + " " + h.event.str() +
+                         (h.alias ? " " + h.alias->name : "") + by + at(h.range));
         block(indent + 1, h.body);
     }
 
     void query(int indent, const Query& q) {
-        line(indent, "From " + q.from.name.str() + (q.from.alias ? " " + q.from.alias->name : "") + at(q.from.range));
+        line(indent, "From " + q.from.name.str() + (q.from.alias ? " " + q.from.alias->name : "") +
+                         at(q.from.range));
         for (const JoinClause& j : q.joins) {
             line(indent, std::string(j.left ? "LeftJoin " : "Join ") + j.source.name.str() +
-                             (j.source.alias ? " " + j.source.alias->name : "") + " on " + expr(*j.on) +
-                             (j.within ? " within " + expr(*j.within) : "") + at(j.range));
+                             (j.source.alias ? " " + j.source.alias->name : "") + " on " +
+                             expr(*j.on) + (j.within ? " within " + expr(*j.within) : "") +
+                             at(j.range));
         }
         if (q.where) {
             line(indent, "Where " + expr(*q.where) + at(q.where->range));
@@ -488,7 +497,8 @@ private:
             std::string kind = w.kind == WindowKind::Tumbling  ? "tumbling"
                                : w.kind == WindowKind::Hopping ? "hopping"
                                                                : "session gap";
-            line(indent, "Window " + kind + " " + expr(*w.size) + (w.every ? " every " + expr(*w.every) : "") +
+            line(indent, "Window " + kind + " " + expr(*w.size) +
+                             (w.every ? " every " + expr(*w.every) : "") +
                              (w.grace ? " grace " + expr(*w.grace) : "") + at(w.range));
         }
         if (!q.groupBy.empty()) {
@@ -506,7 +516,8 @@ private:
             }
         }
         if (q.orderBy) {
-            line(indent, "OrderBy " + expr(*q.orderBy) + (q.descending ? " desc" : "") + at(q.orderByRange));
+            line(indent, "OrderBy " + expr(*q.orderBy) + (q.descending ? " desc" : "") +
+                             at(q.orderByRange));
         }
         if (q.limit) {
             line(indent, "Limit " + expr(*q.limit) + at(q.limit->range));
@@ -605,7 +616,8 @@ private:
         std::string rec = s.record ? " " + recordToString(*s.record, true) : "";
         switch (s.kind) {
         case StepKind::Given:
-            line(indent, "Given " + s.target.str() + (s.version ? " v" + std::to_string(*s.version) : "") + rec +
+            line(indent, "Given " + s.target.str() +
+                             (s.version ? " v" + std::to_string(*s.version) : "") + rec +
                              (s.value ? " at " + expr(*s.value) : "") + at(s.range));
             return;
         case StepKind::When: {
@@ -619,8 +631,8 @@ private:
             return;
         }
         case StepKind::ExpectEmitted:
-            line(indent, "ExpectEmitted " + s.target.str() + rec + (s.value ? " count " + expr(*s.value) : "") +
-                             at(s.range));
+            line(indent, "ExpectEmitted " + s.target.str() + rec +
+                             (s.value ? " count " + expr(*s.value) : "") + at(s.range));
             return;
         case StepKind::Expect:
             line(indent, "Expect " + expr(*s.value) + at(s.range));

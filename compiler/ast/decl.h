@@ -260,11 +260,11 @@ enum class Outcome : std::uint8_t { Unchecked, Accepted, Rejected };
 struct TestStep {
     StepKind kind = StepKind::Expect;
     SourceRange range;
-    QualifiedName target;           // given/when/expect emitted
-    std::optional<int> version;     // given Svc.Event v1
+    QualifiedName target;        // given/when/expect emitted
+    std::optional<int> version;  // given Svc.Event v1
     SourceRange versionRange;
     std::optional<RecordLit> record;
-    ExprPtr value;                  // given ... at T; expect EXPR; advance time D; emitted count N
+    ExprPtr value;  // given ... at T; expect EXPR; advance time D; emitted count N
     Outcome outcome = Outcome::Unchecked;  // when ... expect accepted|rejected
     std::optional<std::string> reason;     // expect rejected "reason"
     SourceRange outcomeRange;

@@ -98,7 +98,8 @@ struct FloatLit : Expr {
 
 struct StringLit : Expr {
     static constexpr ExprKind kKind = ExprKind::String;
-    StringLit(SourceRange r, std::uint32_t i, std::string v) : Expr(kKind, r, i), value(std::move(v)) {}
+    StringLit(SourceRange r, std::uint32_t i, std::string v)
+        : Expr(kKind, r, i), value(std::move(v)) {}
     std::string value;  // decoded UTF-8
 };
 
@@ -132,7 +133,8 @@ struct TimestampLit : Expr {
 /// A bare name: a variable, a field, a table, a service, an enum value, `count`.
 struct NameExpr : Expr {
     static constexpr ExprKind kKind = ExprKind::Name;
-    NameExpr(SourceRange r, std::uint32_t i, std::string n) : Expr(kKind, r, i), name(std::move(n)) {}
+    NameExpr(SourceRange r, std::uint32_t i, std::string n)
+        : Expr(kKind, r, i), name(std::move(n)) {}
     std::string name;
 };
 
@@ -187,7 +189,8 @@ struct BinaryExpr : Expr {
 
 struct ExistsExpr : Expr {
     static constexpr ExprKind kKind = ExprKind::Exists;
-    ExistsExpr(SourceRange r, std::uint32_t i, ExprPtr e) : Expr(kKind, r, i), operand(std::move(e)) {}
+    ExistsExpr(SourceRange r, std::uint32_t i, ExprPtr e)
+        : Expr(kKind, r, i), operand(std::move(e)) {}
     ExprPtr operand;
 };
 

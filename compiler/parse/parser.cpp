@@ -7,7 +7,6 @@
 #include <FlowLexer.h>
 #include <FlowParser.h>
 #include <antlr4-runtime.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -26,7 +25,8 @@ namespace {
 /// ANTLR counts code points; diagnostics and the AST use byte offsets.
 class OffsetMap {
 public:
-    OffsetMap(FileId file, std::string_view text) : file_(file), size_(static_cast<std::uint32_t>(text.size())) {
+    OffsetMap(FileId file, std::string_view text)
+        : file_(file), size_(static_cast<std::uint32_t>(text.size())) {
         bool ascii = true;
         for (char c : text) {
             if (static_cast<unsigned char>(c) >= 0x80) {
@@ -126,15 +126,18 @@ std::string tokenKindName(std::size_t type, const antlr4::dfa::Vocabulary& vocab
 }
 
 /// "expression", "identifier or ';'": the expected set in words, small sets spelt out.
-std::string describeExpected(const antlr4::misc::IntervalSet& set, const antlr4::dfa::Vocabulary& vocab) {
+std::string describeExpected(const antlr4::misc::IntervalSet& set,
+                             const antlr4::dfa::Vocabulary& vocab) {
     static const std::vector<std::size_t> exprStart = {
-        L::INT,   L::FLOAT, L::STRING, L::TRUE,   L::FALSE, L::NONE,   L::DURATION, L::TIMESTAMP,
-        L::ID,    L::COUNT, L::WINDOW, L::LPAREN, L::BANG,  L::MINUS,  L::EXISTS};
+        L::INT, L::FLOAT, L::STRING, L::TRUE,   L::FALSE, L::NONE,  L::DURATION, L::TIMESTAMP,
+        L::ID,  L::COUNT, L::WINDOW, L::LPAREN, L::BANG,  L::MINUS, L::EXISTS};
     std::vector<std::size_t> types;
     for (auto t : set.toList()) {
         types.push_back(static_cast<std::size_t>(t));
     }
-    auto has = [&](std::size_t t) { return std::find(types.begin(), types.end(), t) != types.end(); };
+    auto has = [&](std::size_t t) {
+        return std::find(types.begin(), types.end(), t) != types.end();
+    };
     std::vector<std::string> words;
     bool isExpr = std::all_of(exprStart.begin(), exprStart.end(), has);
     // After a dot every reserved word is also a name: collapse them.
@@ -181,7 +184,8 @@ public:
         : offsets_(offsets), errors_(errors) {}
 
 protected:
-    void reportNoViableAlternative(antlr4::Parser* p, const antlr4::NoViableAltException& e) override {
+    void reportNoViableAlternative(antlr4::Parser* p,
+                                   const antlr4::NoViableAltException& e) override {
         // The parser's expected set is the one at the start of the decision; when the
         // decision failed further on (`emitt E { }`: an assignment needed '=' after
         // 'emitt'), the tokens that were still possible there are the better answer.
@@ -200,7 +204,8 @@ protected:
     void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
         add(p, e.getOffendingToken(), e.getExpectedTokens());
     }
-    void reportFailedPredicate(antlr4::Parser* p, const antlr4::FailedPredicateException& e) override {
+    void reportFailedPredicate(antlr4::Parser* p,
+                               const antlr4::FailedPredicateException& e) override {
         add(p, e.getOffendingToken(), p->getExpectedTokens());
     }
     void reportUnwantedToken(antlr4::Parser* p) override {
@@ -424,7 +429,9 @@ public:
 private:
     SourceRange range(antlr4::ParserRuleContext* ctx) const { return offsets_.rule(ctx); }
     SourceRange range(const Token* t) const { return offsets_.token(t); }
-    SourceRange range(antlr4::tree::TerminalNode* n) const { return offsets_.token(n->getSymbol()); }
+    SourceRange range(antlr4::tree::TerminalNode* n) const {
+        return offsets_.token(n->getSymbol());
+    }
     std::uint32_t nextId() { return program_.exprCount++; }
 
     template <typename... Args>
@@ -501,7 +508,8 @@ private:
             // trying each generated accessor (each scans the children with casts).
             antlr4::tree::ParseTree* child = m->children.empty() ? nullptr : m->children[0];
             G::TableDeclContext* tableChild = nullptr;
-            if (as<G::FoldTableContext>(child) != nullptr || as<G::ViewTableContext>(child) != nullptr) {
+            if (as<G::FoldTableContext>(child) != nullptr ||
+                as<G::ViewTableContext>(child) != nullptr) {
                 tableChild = static_cast<G::TableDeclContext*>(child);
             }
             if (auto* en = as<G::EnumDeclContext>(child)) {
@@ -816,7 +824,8 @@ private:
             }
             error(DiagCode::E0100, range(s->ident()),
                   "expected a statement (an assignment, 'if', 'require', 'emit' or 'delete'), "
-                  "found '" + s->ident()->getText() + "'");
+                  "found '" +
+                      s->ident()->getText() + "'");
             return nullptr;
         }
         return nullptr;
@@ -968,7 +977,8 @@ private:
             return std::make_unique<ast::FloatLit>(r, nextId(), v, text);
         }
         if (auto* p = as<G::StringLitContext>(ctx)) {
-            return std::make_unique<ast::StringLit>(r, nextId(), decodeString(p->STRING()->getSymbol()));
+            return std::make_unique<ast::StringLit>(r, nextId(),
+                                                    decodeString(p->STRING()->getSymbol()));
         }
         if (auto* p = as<G::BoolLitContext>(ctx)) {
             return std::make_unique<ast::BoolLit>(r, nextId(), p->TRUE() != nullptr);
@@ -1010,7 +1020,8 @@ private:
                   "does not fit in a 64-bit signed int");
             return std::make_unique<ast::IntLit>(r, nextId(), 0);
         }
-        std::int64_t v = negative ? static_cast<std::int64_t>(0 - mag) : static_cast<std::int64_t>(mag);
+        std::int64_t v =
+            negative ? static_cast<std::int64_t>(0 - mag) : static_cast<std::int64_t>(mag);
         return std::make_unique<ast::IntLit>(r, nextId(), v);
     }
 
@@ -1078,9 +1089,11 @@ private:
             error(DiagCode::E0106, r, "timestamp", text, problem);
             return std::make_unique<ast::TimestampLit>(r, nextId(), 0, text);
         }
-        std::int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+        std::int64_t days =
+            daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
         std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second;
-        return std::make_unique<ast::TimestampLit>(r, nextId(), secs * kMicrosPerSecond + frac, text);
+        return std::make_unique<ast::TimestampLit>(r, nextId(), secs * kMicrosPerSecond + frac,
+                                                   text);
     }
 
     /// Decodes a STRING token: `\" \\ \n \t \r \u{X...}`; anything else is E0105.
@@ -1120,15 +1133,16 @@ private:
                 std::uint32_t cp = 0;
                 if (ok) {
                     auto res = std::from_chars(text.data() + i + 2, text.data() + close, cp, 16);
-                    ok = res.ec == std::errc() && res.ptr == text.data() + close && cp <= 0x10FFFF &&
-                         !(cp >= 0xD800 && cp <= 0xDFFF) && cp != 0;
+                    ok = res.ec == std::errc() && res.ptr == text.data() + close &&
+                         cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) && cp != 0;
                 }
                 if (ok) {
                     appendUtf8(out, cp);
                     i = close;
                     continue;
                 }
-                std::size_t end = close != std::string::npos && close - start < 12 ? close + 1 : i + 1;
+                std::size_t end =
+                    close != std::string::npos && close - start < 12 ? close + 1 : i + 1;
                 escapeError(whole, start, end, text);
                 i = end - 1;
                 continue;
@@ -1136,7 +1150,8 @@ private:
             default: {
                 // Show the whole (possibly multi-byte) character after the backslash.
                 std::size_t end = i + 1;
-                while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+                while (end < text.size() &&
+                       (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
                     ++end;
                 }
                 escapeError(whole, start, end, text);
@@ -1148,9 +1163,11 @@ private:
         return out;
     }
 
-    void escapeError(SourceRange whole, std::size_t start, std::size_t end, const std::string& text) {
-        SourceRange where{{whole.begin.file, whole.begin.offset + static_cast<std::uint32_t>(start)},
-                          whole.begin.offset + static_cast<std::uint32_t>(end)};
+    void escapeError(SourceRange whole, std::size_t start, std::size_t end,
+                     const std::string& text) {
+        SourceRange where{
+            {whole.begin.file, whole.begin.offset + static_cast<std::uint32_t>(start)},
+            whole.begin.offset + static_cast<std::uint32_t>(end)};
         error(DiagCode::E0105, where, text.substr(start, end - start));
     }
 
@@ -1540,7 +1557,8 @@ bool dumpTokens(const SourceFile& file, DiagnosticEngine& diags, std::string& ou
         SourceRange r = offsets.token(t);
         LineColumn lc = file.lineColumn(r.begin.offset);
         out += std::to_string(lc.line) + ":" + std::to_string(lc.column) + " ";
-        out += t->getType() == Token::EOF ? std::string("EOF") : vocab.getSymbolicName(t->getType());
+        out +=
+            t->getType() == Token::EOF ? std::string("EOF") : vocab.getSymbolicName(t->getType());
         if (t->getType() != Token::EOF) {
             out += " " + quoteString(t->getText());
         }

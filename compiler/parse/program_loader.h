@@ -25,7 +25,7 @@ ast::Program loadProgram(const std::vector<std::string>& roots,
                          DiagnosticEngine& diags, const ParseOptions& options);
 
 /// Reads a file for the driver: false (with `error` set) if it cannot be read.
-bool readFile(const std::string& path, std::size_t maxBytes, std::string& text,
-              std::string& error, bool& tooLarge, std::size_t& size);
+bool readFile(const std::string& path, std::size_t maxBytes, std::string& text, std::string& error,
+              bool& tooLarge, std::size_t& size);
 
 }  // namespace flow::parse

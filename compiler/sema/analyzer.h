@@ -20,8 +20,8 @@ enum class Site : std::uint8_t {
     Handler,   // `on E e { ... }` in a fold table
     Reaction,  // `on E e { ... }` at service level
     Command,
-    Query,     // a query declaration
-    Derived,   // the query of a view table or stream
+    Query,    // a query declaration
+    Derived,  // the query of a view table or stream
     Upcast,
     Test,
 };
@@ -66,7 +66,19 @@ struct Ctx {
 
 /// What a name, a member or a call's callee resolves to.
 struct Resolved {
-    enum class Kind : std::uint8_t { Value, Service, Enum, Table, Query, Event, Command, Builtin, Aggregate, Window, Failed };
+    enum class Kind : std::uint8_t {
+        Value,
+        Service,
+        Enum,
+        Table,
+        Query,
+        Event,
+        Command,
+        Builtin,
+        Aggregate,
+        Window,
+        Failed
+    };
     Kind kind = Kind::Failed;
     Type type;
     const void* info = nullptr;
@@ -165,7 +177,7 @@ public:
     std::map<std::string, std::vector<BuiltinInfo*>> builtins_;
     std::vector<std::pair<const void*, bool>> derived_;  // (info, isTable) in source order
     std::map<const void*, bool> derivedIsTable_;         // the same, for lookups
-    std::set<const void*> badDerived_;                  // in a cycle or with errors
+    std::set<const void*> badDerived_;                   // in a cycle or with errors
     std::map<std::string, SourceRange> testNames_;
     /// Upcasts that name a real pair of versions: the versions they read and write.
     std::map<const ast::UpcastDecl*, std::pair<const EventVersion*, const EventVersion*>> upcasts_;

@@ -15,7 +15,9 @@ void addAliasVar(Scope& scope, const std::string& name, const RowType* row, bool
                  const void* source, bool isTable, SourceRange range) {
     Var v;
     v.name = name;
-    v.type = row == nullptr ? Type::error() : optional ? Type::rowOf(row).optional() : Type::rowOf(row);
+    v.type = row == nullptr ? Type::error()
+             : optional     ? Type::rowOf(row).optional()
+                            : Type::rowOf(row);
     v.source = source;
     v.sourceIsTable = isTable;
     v.range = range;
@@ -62,7 +64,8 @@ void Analyzer::checkStmt(const ast::Stmt& s, Ctx& ctx) {
     case ast::StmtKind::Delete:
         if (ctx.site != Site::Handler) {
             diags_.report(DiagCode::E0406, s.range, "'delete'", ctx.siteName)
-                .note("'delete' removes the current row of a table; it is allowed only in table handlers");
+                .note("'delete' removes the current row of a table; it is allowed only in table "
+                      "handlers");
         }
         return;
     }
@@ -91,7 +94,9 @@ void Analyzer::checkEmit(const ast::EmitStmt& s, Ctx& ctx) {
         return;
     }
     if (e->service != ctx.service) {
-        diags_.report(DiagCode::E0402, s.event.range, ctx.service->name, e->qualifiedName(), e->service->name)
+        diags_
+            .report(DiagCode::E0402, s.event.range, ctx.service->name, e->qualifiedName(),
+                    e->service->name)
             .note(e->declRange(), "'" + e->qualifiedName() + "' is declared here")
             .note("only the owner of an event type may emit it (single writer)");
     }
@@ -148,7 +153,8 @@ void Analyzer::checkAssign(const ast::AssignStmt& s, Ctx& ctx) {
     bool ok = ft.isNumeric() || ft.is(TypeKind::Duration) ||
               (s.op == ast::AssignOp::Add && ft.is(TypeKind::String));
     if (!ok) {
-        diags_.report(DiagCode::E0302, s.range, ast::spelling(s.op), ft.str(), check(*s.value, ctx).str());
+        diags_.report(DiagCode::E0302, s.range, ast::spelling(s.op), ft.str(),
+                      check(*s.value, ctx).str());
         return;
     }
     // Reports E0301 for a value that does not fit (a float added to an int field).
@@ -219,7 +225,8 @@ const EventInfo* Analyzer::resolveEventName(const ast::QualifiedName& name, Serv
     return nullptr;
 }
 
-const CommandInfo* Analyzer::resolveCommandName(const ast::QualifiedName& name, ServiceInfo* service) {
+const CommandInfo* Analyzer::resolveCommandName(const ast::QualifiedName& name,
+                                                ServiceInfo* service) {
     const Symbol* sym = nullptr;
     if (name.parts.size() == 1 && service != nullptr) {
         sym = service->find(name.parts[0].name);
@@ -256,7 +263,8 @@ const CommandInfo* Analyzer::resolveCommandName(const ast::QualifiedName& name, 
         return nullptr;
     }
     if (sym->kind != SymbolKind::Command) {
-        diags_.report(DiagCode::E0206, name.range, name.str(), describeKind(sym->kind), "a command");
+        diags_.report(DiagCode::E0206, name.range, name.str(), describeKind(sym->kind),
+                      "a command");
         return nullptr;
     }
     return static_cast<const CommandInfo*>(sym->info);
@@ -301,7 +309,8 @@ void Analyzer::checkFoldHandlers(TableInfo& t) {
                 for (const auto& b : h.by) {
                     got += (got.empty() ? "" : ", ") + check(*b, ctx).spelling();
                 }
-                diags_.report(DiagCode::E0306, h.by.front()->range, "table", t.qualifiedName(), want, got);
+                diags_.report(DiagCode::E0306, h.by.front()->range, "table", t.qualifiedName(),
+                              want, got);
             } else {
                 for (std::size_t i = 0; i < h.by.size(); ++i) {
                     expect(*h.by[i], ctx, t.keyTypes[i]);
@@ -309,7 +318,8 @@ void Analyzer::checkFoldHandlers(TableInfo& t) {
             }
         } else if (e != nullptr && e->key() != nullptr) {
             const Column* ek = e->key();
-            bool match = t.keyTypes.size() == 1 && t.keyNames[0] == ek->name && t.keyTypes[0] == ek->type;
+            bool match =
+                t.keyTypes.size() == 1 && t.keyNames[0] == ek->name && t.keyTypes[0] == ek->type;
             // A key of an unknown type (reported) matches anything.
             bool known =
                 !ek->type.isError() && std::none_of(t.keyTypes.begin(), t.keyTypes.end(),
@@ -320,8 +330,9 @@ void Analyzer::checkFoldHandlers(TableInfo& t) {
                     tk += (i ? ", " : "") + t.keyNames[i];
                     tt += (i ? ", " : "") + t.keyTypes[i].spelling();
                 }
-                diags_.report(DiagCode::E0404, h.event.range, h.event.str(), ek->name, ek->type.spelling(),
-                              tk, tt)
+                diags_
+                    .report(DiagCode::E0404, h.event.range, h.event.str(), ek->name,
+                            ek->type.spelling(), tk, tt)
                     .note("name the row to update, e.g. 'on " + h.event.str() + " " +
                           (h.alias ? h.alias->name : std::string("e")) + " by " +
                           (h.alias ? h.alias->name : std::string("e")) + "." + t.keyNames[0] + "'");
@@ -552,7 +563,9 @@ void Analyzer::checkJoinCondition(const ast::Expr& on, const std::vector<std::st
         std::set<std::string> l, r;
         collectAliases(*eq->lhs, l);
         collectAliases(*eq->rhs, r);
-        auto onlyRight = [&](const std::set<std::string>& s) { return s.size() == 1 && s.count(right) == 1; };
+        auto onlyRight = [&](const std::set<std::string>& s) {
+            return s.size() == 1 && s.count(right) == 1;
+        };
         auto onlyEarlier = [&](const std::set<std::string>& s) {
             if (s.empty()) {
                 return false;
@@ -589,7 +602,8 @@ void Analyzer::checkJoinCondition(const ast::Expr& on, const std::vector<std::st
                 diags_.report(DiagCode::E0503, rightSide->range,
                               "a join with table '" + rightTable->qualifiedName() +
                                   "' looks rows up by its key: compare '" + right + "." +
-                                  (rightTable->keyNames.empty() ? std::string("key") : rightTable->keyNames[0]) +
+                                  (rightTable->keyNames.empty() ? std::string("key")
+                                                                : rightTable->keyNames[0]) +
                                   "' with a value");
                 return;
             }
@@ -602,7 +616,8 @@ void Analyzer::checkJoinCondition(const ast::Expr& on, const std::vector<std::st
             keys += (keys.empty() ? "" : ", ") + k;
         }
         diags_.report(DiagCode::E0503, on.range,
-                      "a join with table '" + rightTable->qualifiedName() + "' must match its whole key (" + keys + ")");
+                      "a join with table '" + rightTable->qualifiedName() +
+                          "' must match its whole key (" + keys + ")");
     }
 }
 
@@ -611,7 +626,8 @@ namespace {
 /// True if `e` reads a source alias outside any aggregate and is not itself one of the
 /// group-by expressions: the thing SQL calls "not in GROUP BY".
 const ast::Expr* ungrouped(const ast::Expr& e, const std::vector<ast::ExprPtr>& groupBy,
-                           const SemaResult& result, bool (*same)(const ast::Expr&, const ast::Expr&)) {
+                           const SemaResult& result,
+                           bool (*same)(const ast::Expr&, const ast::Expr&)) {
     for (const auto& g : groupBy) {
         if (same(e, *g)) {
             return nullptr;
@@ -621,8 +637,8 @@ const ast::Expr* ungrouped(const ast::Expr& e, const std::vector<ast::ExprPtr>& 
     switch (e.kind) {
     case ast::ExprKind::Name:
         return ref.kind == RefKind::Variable && ref.target == nullptr ? nullptr
-               : ref.kind == RefKind::Variable                      ? &e
-                                                                    : nullptr;
+               : ref.kind == RefKind::Variable                        ? &e
+                                                                      : nullptr;
     case ast::ExprKind::Member: {
         if (ref.kind == RefKind::Window || ref.kind == RefKind::EnumValue) {
             return nullptr;
@@ -684,11 +700,13 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
 
     auto addSource = [&](const ast::Source& src, bool optional) -> bool {
         const TableInfo* table = nullptr;
-        const EventInfo* event = resolveEventName(src.name, &service, site != Site::Query, true, &table);
+        const EventInfo* event =
+            resolveEventName(src.name, &service, site != Site::Query, true, &table);
         if (event == nullptr && table == nullptr) {
             return false;
         }
-        const void* info = event != nullptr ? static_cast<const void*>(event) : static_cast<const void*>(table);
+        const void* info =
+            event != nullptr ? static_cast<const void*>(event) : static_cast<const void*>(table);
         if (badDerived_.count(info) != 0) {
             return false;
         }
@@ -719,7 +737,9 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
     }
     bool leftIsStream = shape.sources[0].event != nullptr;
     if (isStream && !leftIsStream) {
-        diags_.report(DiagCode::E0206, q.from.name.range, q.from.name.str(), "a table", "an event or a stream")
+        diags_
+            .report(DiagCode::E0206, q.from.name.range, q.from.name.str(), "a table",
+                    "an event or a stream")
             .note("a stream derives events from events; a query over a table is a table");
         return false;
     }
@@ -742,16 +762,21 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
         const auto& right = shape.sources.back();
         bool rightIsStream = right.event != nullptr;
         if (rightIsStream && !leftIsStream) {
-            diags_.report(DiagCode::E0503, j.source.range,
-                          "a table cannot be joined with a stream on its right; put the stream first");
+            diags_.report(
+                DiagCode::E0503, j.source.range,
+                "a table cannot be joined with a stream on its right; put the stream first");
             ok = false;
         } else if (rightIsStream && j.within == nullptr) {
             const EventInfo* left = shape.sources[0].event;
-            diags_.report(DiagCode::E0501, j.range, left->qualifiedName(), right.event->qualifiedName())
-                .note("events of two streams meet only within a time window: add 'within 1h' (or another bound)");
+            diags_
+                .report(DiagCode::E0501, j.range, left->qualifiedName(),
+                        right.event->qualifiedName())
+                .note("events of two streams meet only within a time window: add 'within 1h' (or "
+                      "another bound)");
             ok = false;
         } else if (!rightIsStream && j.within != nullptr) {
-            diags_.report(DiagCode::E0507, j.within->range, "'within' applies only to a join of two streams");
+            diags_.report(DiagCode::E0507, j.within->range,
+                          "'within' applies only to a join of two streams");
             ok = false;
         }
         if (j.within != nullptr) {
@@ -761,7 +786,8 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             if (!t.isError() && !isConstant(*j.within)) {
                 diags_.report(DiagCode::E0307, j.within->range, "the 'within' bound");
             } else if (auto d = constDuration(*j.within); !t.isError() && (!d || *d <= 0)) {
-                diags_.report(DiagCode::E0505, j.within->range, "the 'within' bound must be positive");
+                diags_.report(DiagCode::E0505, j.within->range,
+                              "the 'within' bound must be positive");
             }
         }
         Type cond = expect(*j.on, ctx, Type::boolean());
@@ -782,7 +808,8 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
                           std::string("a window is only allowed in a table, not in ") + what);
             ok = false;
         } else if (!leftIsStream) {
-            diags_.report(DiagCode::E0505, w.range, "windows group events; '" + q.from.name.str() + "' is a table");
+            diags_.report(DiagCode::E0505, w.range,
+                          "windows group events; '" + q.from.name.str() + "' is a table");
             ok = false;
         } else if (q.groupBy.empty()) {
             diags_.report(DiagCode::E0505, w.range, "a windowed table needs 'group by'");
@@ -790,7 +817,8 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
         }
         Ctx cctx = ctx;
         cctx.site = Site::Constant;
-        auto checkDuration = [&](const ast::ExprPtr& e, const char* name, bool allowZero) -> std::int64_t {
+        auto checkDuration = [&](const ast::ExprPtr& e, const char* name,
+                                 bool allowZero) -> std::int64_t {
             if (!e) {
                 return 0;
             }
@@ -811,11 +839,13 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             }
             return *d;
         };
-        std::int64_t size = checkDuration(w.size, w.kind == ast::WindowKind::Session ? "gap" : "size", false);
+        std::int64_t size =
+            checkDuration(w.size, w.kind == ast::WindowKind::Session ? "gap" : "size", false);
         std::int64_t every = checkDuration(w.every, "advance ('every')", false);
         checkDuration(w.grace, "grace", true);
         if (w.kind == ast::WindowKind::Hopping && every > size && size > 0) {
-            diags_.report(DiagCode::E0505, w.every->range, "a hopping window cannot advance by more than its size");
+            diags_.report(DiagCode::E0505, w.every->range,
+                          "a hopping window cannot advance by more than its size");
         }
         shape.windowed = true;
     }
@@ -831,8 +861,9 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
     }
     shape.grouped = !q.groupBy.empty();
     if (shape.grouped && isStream) {
-        diags_.report(DiagCode::E0507, q.groupByRange,
-                      "a stream cannot use 'group by': an aggregation is a table ('table T = from ...')");
+        diags_.report(
+            DiagCode::E0507, q.groupByRange,
+            "a stream cannot use 'group by': an aggregation is a table ('table T = from ...')");
         return false;
     }
     if (shape.grouped && site == Site::Query) {
@@ -870,8 +901,9 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
                         "'none' alone has no type; select a typed value such as 'coalesce(x, 0)'");
                 t = Type::error();
             } else if (!t.isError() && !t.isScalar()) {
-                diags_.report(DiagCode::E0301, item.value ? item.value->range : item.name.range,
-                              "a scalar column type", t.str())
+                diags_
+                    .report(DiagCode::E0301, item.value ? item.value->range : item.name.range,
+                            "a scalar column type", t.str())
                     .note("select the fields you need, e.g. '" + item.name.name + ": x.field'");
                 t = Type::error();
             }
@@ -881,14 +913,17 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             c.range = item.name.range;
             if (item.isKey) {
                 if (!isStream) {
-                    diags_.report(DiagCode::E0408, item.range,
-                                  std::string("a select field of ") + what +
-                                      (isView ? ": a table's key is its 'group by' (or its source's key)" : ""));
+                    diags_.report(
+                        DiagCode::E0408, item.range,
+                        std::string("a select field of ") + what +
+                            (isView ? ": a table's key is its 'group by' (or its source's key)"
+                                    : ""));
                 } else {
                     c.isKey = true;
                     ++keyMarks;
                     if (t.isOptional()) {
-                        diags_.report(DiagCode::E0301, item.range, "a non-optional key type", t.str());
+                        diags_.report(DiagCode::E0301, item.range, "a non-optional key type",
+                                      t.str());
                     }
                 }
             }
@@ -907,7 +942,8 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
                     }
                 }
                 if (shape.windowed && result_.exprRefs[item.value->id].kind == RefKind::Window &&
-                    result_.exprRefs[item.value->id].index == 0 && shape.keyNames[windowStartKey].empty()) {
+                    result_.exprRefs[item.value->id].index == 0 &&
+                    shape.keyNames[windowStartKey].empty()) {
                     shape.keyNames[windowStartKey] = c.name;
                     c.isKey = true;
                 }
@@ -915,16 +951,19 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
             shape.row.columns.push_back(std::move(c));
         }
         if (keyMarks > 1) {
-            diags_.report(DiagCode::E0408, q.select->range, "more than one select field: a stream has exactly one key");
+            diags_.report(DiagCode::E0408, q.select->range,
+                          "more than one select field: a stream has exactly one key");
         }
     } else {
         if (shape.grouped || !q.joins.empty()) {
             diags_.report(DiagCode::E0508, q.range,
-                          std::string(what) + (shape.grouped ? " with 'group by'" : " with a join"));
+                          std::string(what) +
+                              (shape.grouped ? " with 'group by'" : " with a join"));
             return false;
         }
         const auto& src = shape.sources[0];
-        shape.row.columns = src.event != nullptr ? src.event->row().columns : src.table->row.columns;
+        shape.row.columns =
+            src.event != nullptr ? src.event->row().columns : src.table->row.columns;
     }
 
     // Keys of ungrouped views and streams.
@@ -965,7 +1004,8 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
                         const ast::SelectItem& item = q.select->items[ci];
                         const auto* m = ast::dynCast<ast::MemberExpr>(item.value.get());
                         const auto* base = m ? ast::dynCast<ast::NameExpr>(m->base.get()) : nullptr;
-                        bool reads = base != nullptr && base->name == first.alias && m->member.name == sourceKeys[ki]->name;
+                        bool reads = base != nullptr && base->name == first.alias &&
+                                     m->member.name == sourceKeys[ki]->name;
                         if (!item.value && item.name.name == sourceKeys[ki]->name) {
                             reads = false;
                         }
@@ -996,7 +1036,8 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
         if (q.orderBy) {
             Type t = check(*q.orderBy, ctx);
             if (!t.isError() && !(t.isScalar() && !t.isOptional() && t.kind() != TypeKind::Bool)) {
-                diags_.report(DiagCode::E0301, q.orderBy->range, "a value that can be ordered", t.str());
+                diags_.report(DiagCode::E0301, q.orderBy->range, "a value that can be ordered",
+                              t.str());
             }
         }
         if (q.limit) {

@@ -153,7 +153,8 @@ Type Analyzer::check(const ast::Expr& e, Ctx& ctx, const Type* expected) {
             return r.type;
         }
         if (r.kind != Resolved::Kind::Failed) {
-            auto& d = diags_.report(DiagCode::E0206, e.range, r.name, resolvedNoun(r.kind), "a value");
+            auto& d =
+                diags_.report(DiagCode::E0206, e.range, r.name, resolvedNoun(r.kind), "a value");
             if (r.kind == Resolved::Kind::Table) {
                 d.note("read one row with '" + r.name + "[key]'");
             } else if (r.kind == Resolved::Kind::Builtin || r.kind == Resolved::Kind::Query) {
@@ -182,7 +183,8 @@ Type Analyzer::check(const ast::Expr& e, Ctx& ctx, const Type* expected) {
             return record(e, t);
         }
         if (!t.isNumeric() && !t.is(TypeKind::Duration)) {
-            diags_.report(DiagCode::E0308, e.range, "-", "expected a number or a duration, found " + t.str());
+            diags_.report(DiagCode::E0308, e.range, "-",
+                          "expected a number or a duration, found " + t.str());
             return record(e, Type::error());
         }
         return record(e, t);
@@ -236,11 +238,13 @@ Resolved Analyzer::resolveName(const ast::NameExpr& e, Ctx& ctx, const Type* exp
         }
     }
     // A bare enum value where the type is known from context.
-    if (expected != nullptr && expected->kind() == TypeKind::Enum && expected->enumInfo() != nullptr) {
+    if (expected != nullptr && expected->kind() == TypeKind::Enum &&
+        expected->enumInfo() != nullptr) {
         int idx = expected->enumInfo()->indexOf(e.name);
         if (idx >= 0) {
             r.kind = Resolved::Kind::Value;
-            r.type = record(e, expected->nonOptional(), Ref{RefKind::EnumValue, expected->enumInfo(), idx});
+            r.type = record(e, expected->nonOptional(),
+                            Ref{RefKind::EnumValue, expected->enumInfo(), idx});
             return r;
         }
     }
@@ -311,7 +315,8 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
         record(*e.base, Type::error(), Ref{RefKind::Window, nullptr, -1});
         if (!ctx.windowAllowed) {
             diags_.report(DiagCode::E0507, e.range,
-                          "'window." + member + "' is only available in the select of a windowed query");
+                          "'window." + member +
+                              "' is only available in the select of a windowed query");
             record(e, Type::error());
             return r;
         }
@@ -322,7 +327,8 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
             return r;
         }
         r.kind = Resolved::Kind::Value;
-        r.type = record(e, Type::timestamp(), Ref{RefKind::Window, nullptr, member == "start" ? 0 : 1});
+        r.type =
+            record(e, Type::timestamp(), Ref{RefKind::Window, nullptr, member == "start" ? 0 : 1});
         return r;
     }
     Resolved base = resolve(*e.base, ctx, nullptr);
@@ -370,7 +376,8 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
         return r;
     }
     default: {
-        auto& d = diags_.report(DiagCode::E0206, e.base->range, base.name, resolvedNoun(base.kind), "a value");
+        auto& d = diags_.report(DiagCode::E0206, e.base->range, base.name, resolvedNoun(base.kind),
+                                "a value");
         if (base.kind == Resolved::Kind::Table) {
             d.note("read one row with '" + base.name + "[key]." + member + "'");
         }
@@ -427,8 +434,9 @@ Type Analyzer::memberOfValue(const ast::MemberExpr& e, const Type& base, bool lo
                 candidates.emplace_back(f.name);
             }
         }
-        auto& d = diags_.report(DiagCode::E0203, e.member.range,
-                                row.kind == RowType::Kind::Event ? "event" : "row", row.name, member);
+        auto& d =
+            diags_.report(DiagCode::E0203, e.member.range,
+                          row.kind == RowType::Kind::Event ? "event" : "row", row.name, member);
         if (auto m = closestMatch(member, candidates)) {
             d.note("did you mean '" + *m + "'?");
         }
@@ -450,7 +458,8 @@ Type Analyzer::checkIndex(const ast::IndexExpr& e, Ctx& ctx) {
         return Type::error();
     }
     if (base.kind != Resolved::Kind::Table) {
-        diags_.report(DiagCode::E0206, e.base->range, base.name, resolvedNoun(base.kind), "a table");
+        diags_.report(DiagCode::E0206, e.base->range, base.name, resolvedNoun(base.kind),
+                      "a table");
         checkKeysLoosely();
         return Type::error();
     }
@@ -751,7 +760,9 @@ Type Analyzer::checkBinary(const ast::BinaryExpr& e, Ctx& ctx) {
         }
         return e.op >= BinaryOp::Lt ? Type::boolean() : Type::error();
     };
-    auto is = [](const Type& t, TypeKind k) { return t.is(k); };
+    auto is = [](const Type& t, TypeKind k) {
+        return t.is(k);
+    };
     switch (e.op) {
     case BinaryOp::Eq:
     case BinaryOp::Ne: {
@@ -858,7 +869,8 @@ Type Analyzer::checkMatches(const ast::MatchesExpr& e, Ctx& ctx) {
         return Type::boolean();
     }
     if (subject.kind() != TypeKind::Row || subject.row() == nullptr) {
-        diags_.report(DiagCode::E0308, e.subject->range, "matches", "expected a row, found " + subject.str());
+        diags_.report(DiagCode::E0308, e.subject->range, "matches",
+                      "expected a row, found " + subject.str());
         return Type::boolean();
     }
     checkRecord(e.record, *subject.row(), ctx, false, "row", subject.row()->name);
@@ -1038,11 +1050,14 @@ bool Analyzer::sameExpr(const ast::Expr& a, const ast::Expr& b) {
     case ast::ExprKind::Int:
         return static_cast<const ast::IntLit&>(a).value == static_cast<const ast::IntLit&>(b).value;
     case ast::ExprKind::Float:
-        return static_cast<const ast::FloatLit&>(a).value == static_cast<const ast::FloatLit&>(b).value;
+        return static_cast<const ast::FloatLit&>(a).value ==
+               static_cast<const ast::FloatLit&>(b).value;
     case ast::ExprKind::String:
-        return static_cast<const ast::StringLit&>(a).value == static_cast<const ast::StringLit&>(b).value;
+        return static_cast<const ast::StringLit&>(a).value ==
+               static_cast<const ast::StringLit&>(b).value;
     case ast::ExprKind::Bool:
-        return static_cast<const ast::BoolLit&>(a).value == static_cast<const ast::BoolLit&>(b).value;
+        return static_cast<const ast::BoolLit&>(a).value ==
+               static_cast<const ast::BoolLit&>(b).value;
     case ast::ExprKind::None:
     case ast::ExprKind::Window:
         return true;
@@ -1053,7 +1068,8 @@ bool Analyzer::sameExpr(const ast::Expr& a, const ast::Expr& b) {
         return static_cast<const ast::TimestampLit&>(a).micros ==
                static_cast<const ast::TimestampLit&>(b).micros;
     case ast::ExprKind::Name:
-        return static_cast<const ast::NameExpr&>(a).name == static_cast<const ast::NameExpr&>(b).name;
+        return static_cast<const ast::NameExpr&>(a).name ==
+               static_cast<const ast::NameExpr&>(b).name;
     case ast::ExprKind::Member: {
         const auto& x = static_cast<const ast::MemberExpr&>(a);
         const auto& y = static_cast<const ast::MemberExpr&>(b);

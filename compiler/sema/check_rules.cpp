@@ -53,11 +53,13 @@ void Analyzer::linkUpcasts(ServiceInfo& s) {
         if (from == nullptr || to == nullptr) {
             int missing = from == nullptr ? u->fromVersion : u->toVersion;
             diags_.report(DiagCode::E0602, from == nullptr ? u->fromRange : u->toRange,
-                          "event '" + e->qualifiedName() + "' has no version v" + std::to_string(missing));
+                          "event '" + e->qualifiedName() + "' has no version v" +
+                              std::to_string(missing));
             continue;
         }
         if (u->fromVersion >= u->toVersion) {
-            diags_.report(DiagCode::E0602, u->toRange, "an upcast goes from an older version to a newer one");
+            diags_.report(DiagCode::E0602, u->toRange,
+                          "an upcast goes from an older version to a newer one");
             continue;
         }
         bool consecutive = true;
@@ -72,9 +74,10 @@ void Analyzer::linkUpcasts(ServiceInfo& s) {
             continue;
         }
         if (to->upcastFrom != nullptr) {
-            diags_.report(DiagCode::E0202, u->range, "upcast",
-                          u->event.name + " v" + std::to_string(u->fromVersion) + " -> v" +
-                              std::to_string(u->toVersion))
+            diags_
+                .report(DiagCode::E0202, u->range, "upcast",
+                        u->event.name + " v" + std::to_string(u->fromVersion) + " -> v" +
+                            std::to_string(u->toVersion))
                 .note(to->upcastFrom->range, "previously declared here");
             continue;
         }
@@ -93,7 +96,8 @@ void Analyzer::checkEvolution(EventInfo& e) {
             assignedFields(up->body, assigned);
         }
         auto report = [&](SourceRange where, const std::string& why) -> Diagnostic& {
-            return diags_.report(DiagCode::E0601, where, e.qualifiedName(), a.version, b.version, why)
+            return diags_
+                .report(DiagCode::E0601, where, e.qualifiedName(), a.version, b.version, why)
                 .note(a.decl->name.range, "v" + std::to_string(a.version) + " is declared here");
         };
         // A changed key is one error; its fields are not also reported as removed,
@@ -118,15 +122,16 @@ void Analyzer::checkEvolution(EventInfo& e) {
             if (cb == nullptr) {
                 if (up == nullptr) {
                     report(b.decl->name.range, "field '" + ca.name + "' is removed")
-                        .note("declare 'upcast " + e.name + " v" + std::to_string(a.version) + " -> v" +
-                              std::to_string(b.version) + " { ... }' to say how old events are read");
+                        .note("declare 'upcast " + e.name + " v" + std::to_string(a.version) +
+                              " -> v" + std::to_string(b.version) +
+                              " { ... }' to say how old events are read");
                 }
                 continue;
             }
             if (!(cb->type == ca.type) && assigned.count(ca.name) == 0 &&
                 !(cb->type.isOptional() && cb->type.nonOptional() == ca.type)) {
-                report(cb->range, "field '" + ca.name + "' changes type from '" + ca.type.spelling() +
-                                      "' to '" + cb->type.spelling() + "'")
+                report(cb->range, "field '" + ca.name + "' changes type from '" +
+                                      ca.type.spelling() + "' to '" + cb->type.spelling() + "'")
                     .note("an upcast that sets '" + ca.name + "' says how old values convert");
             }
         }

@@ -10,7 +10,9 @@ namespace flow::sema {
 
 // ---- Info helpers ------------------------------------------------------------------
 
-std::string EnumInfo::qualifiedName() const { return service->name + "." + name; }
+std::string EnumInfo::qualifiedName() const {
+    return service->name + "." + name;
+}
 
 int EnumInfo::indexOf(const std::string& value) const {
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -47,7 +49,9 @@ const EventVersion* EventInfo::version(int v) const {
     return nullptr;
 }
 
-std::string EventInfo::qualifiedName() const { return service->name + "." + name; }
+std::string EventInfo::qualifiedName() const {
+    return service->name + "." + name;
+}
 
 SourceRange EventInfo::declRange() const {
     if (stream != nullptr) {
@@ -56,9 +60,15 @@ SourceRange EventInfo::declRange() const {
     return versions.front()->decl->name.range;
 }
 
-std::string TableInfo::qualifiedName() const { return service->name + "." + name; }
-std::string CommandInfo::qualifiedName() const { return service->name + "." + name; }
-std::string QueryInfo::qualifiedName() const { return service->name + "." + name; }
+std::string TableInfo::qualifiedName() const {
+    return service->name + "." + name;
+}
+std::string CommandInfo::qualifiedName() const {
+    return service->name + "." + name;
+}
+std::string QueryInfo::qualifiedName() const {
+    return service->name + "." + name;
+}
 
 const Symbol* ServiceInfo::find(const std::string& member) const {
     auto it = members.find(member);
@@ -248,8 +258,10 @@ void Analyzer::declareMember(ServiceInfo& s, const ast::Decl& d) {
             auto* e = static_cast<EventInfo*>(existing->info);
             for (const auto& v : e->versions) {
                 if (v->version == ed.version) {
-                    diags_.report(DiagCode::E0202, ed.versionWritten ? ed.versionRange : ed.name.range,
-                                  "event", ed.name.name + " v" + std::to_string(ed.version))
+                    diags_
+                        .report(DiagCode::E0202,
+                                ed.versionWritten ? ed.versionRange : ed.name.range, "event",
+                                ed.name.name + " v" + std::to_string(ed.version))
                         .note(v->decl->name.range, "previously declared here");
                     return;
                 }
@@ -380,7 +392,8 @@ Type Analyzer::resolveType(const ast::TypeRef& ref, ServiceInfo* service, bool a
         if (const EnumInfo* e = findEnum(ref.name, service)) {
             t = Type::enumOf(e);
         } else {
-            std::vector<std::string> candidates = {"bool", "int", "float", "string", "timestamp", "duration"};
+            std::vector<std::string> candidates = {"bool",   "int",       "float",
+                                                   "string", "timestamp", "duration"};
             if (service != nullptr) {
                 for (const EnumInfo* en : service->enums) {
                     candidates.push_back(en->name);
@@ -455,7 +468,8 @@ void Analyzer::resolveEvent(EventInfo& e) {
             if (f.isKey) {
                 keys.push_back(f.name.range);
                 if (c.type.isOptional()) {
-                    diags_.report(DiagCode::E0301, f.type.range, "a non-optional key type", c.type.str());
+                    diags_.report(DiagCode::E0301, f.type.range, "a non-optional key type",
+                                  c.type.str());
                 }
                 v->keyIndex = static_cast<int>(v->row.columns.size());
             }
@@ -463,9 +477,9 @@ void Analyzer::resolveEvent(EventInfo& e) {
         }
         if (keys.size() != 1) {
             v->keyIndex = -1;
-            auto& diag = diags_.report(DiagCode::E0401, d.name.range,
-                                       e.name + (d.versionWritten ? " v" + std::to_string(d.version) : ""),
-                                       keys.size());
+            auto& diag = diags_.report(
+                DiagCode::E0401, d.name.range,
+                e.name + (d.versionWritten ? " v" + std::to_string(d.version) : ""), keys.size());
             if (keys.empty()) {
                 diag.note("mark the field that partitions the event with 'key'");
             }
@@ -496,7 +510,9 @@ void Analyzer::resolveFoldTable(TableInfo& t) {
     }
     for (const ast::FieldDecl& f : d.fields) {
         if (f.isKey) {
-            diags_.report(DiagCode::E0408, f.keyRange, "a table field: a table's key is declared after its name ('table T key k: string { ... }')");
+            diags_.report(DiagCode::E0408, f.keyRange,
+                          "a table field: a table's key is declared after its name ('table T key "
+                          "k: string { ... }')");
         }
         auto [it, inserted] = seen.emplace(f.name.name, f.name.range);
         if (!inserted) {

@@ -25,7 +25,8 @@ public:
             }
         }
         for (const TestInfo& t : r_.tests) {
-            line(0, "test \"" + t.decl->name + "\"" + (t.service ? " in " + t.service->name : "") + at(t.decl->range));
+            line(0, "test \"" + t.decl->name + "\"" + (t.service ? " in " + t.service->name : "") +
+                        at(t.decl->range));
             exprs(1, *t.decl);
         }
         (void)program;
@@ -38,7 +39,8 @@ private:
             return "";
         }
         LineColumn lc = sources_.lineColumn(r.begin);
-        std::string file = std::filesystem::path(sources_.file(r.begin.file).path()).filename().string();
+        std::string file =
+            std::filesystem::path(sources_.file(r.begin.file).path()).filename().string();
         return " @" + file + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column);
     }
     void line(int indent, const std::string& text) {
@@ -64,7 +66,8 @@ private:
     static std::string columns(const RowType& row) {
         std::string s;
         for (const Column& c : row.columns) {
-            s += (s.empty() ? "" : ", ") + c.name + ": " + c.type.spelling() + (c.isKey ? " key" : "") +
+            s += (s.empty() ? "" : ", ") + c.name + ": " + c.type.spelling() +
+                 (c.isKey ? " key" : "") +
                  (c.defaultValue ? " = " + ast::exprToString(*c.defaultValue, false) : "");
         }
         return "{ " + s + " }";
@@ -113,7 +116,8 @@ private:
     }
 
     void service(const ServiceInfo& s) {
-        line(0, "service " + s.name + " (module " + s.file->moduleName + ")" + at(s.decl->name.range));
+        line(0,
+             "service " + s.name + " (module " + s.file->moduleName + ")" + at(s.decl->name.range));
         for (const EnumInfo* e : s.enums) {
             std::string values;
             for (const std::string& v : e->values) {
@@ -123,16 +127,21 @@ private:
         }
         for (const EventInfo* e : s.events) {
             if (e->isStream()) {
-                line(1, "stream " + e->qualifiedName() + " key " + (e->key() ? e->key()->name : "?") + " " +
-                            columns(e->streamRow));
+                line(1, "stream " + e->qualifiedName() + " key " +
+                            (e->key() ? e->key()->name : "?") + " " + columns(e->streamRow));
                 exprs(2, *e->stream);
                 continue;
             }
             for (const auto& v : e->versions) {
-                line(1, "event " + e->qualifiedName() + " v" + std::to_string(v->version) + " key " +
-                            (v->keyIndex >= 0 ? v->row.columns[static_cast<std::size_t>(v->keyIndex)].name : "?") +
-                            " " + columns(v->row) +
-                            (v->upcastFrom ? " (upcast from v" + std::to_string(v->upcastFrom->fromVersion) + ")" : ""));
+                line(1,
+                     "event " + e->qualifiedName() + " v" + std::to_string(v->version) + " key " +
+                         (v->keyIndex >= 0
+                              ? v->row.columns[static_cast<std::size_t>(v->keyIndex)].name
+                              : "?") +
+                         " " + columns(v->row) +
+                         (v->upcastFrom
+                              ? " (upcast from v" + std::to_string(v->upcastFrom->fromVersion) + ")"
+                              : ""));
             }
         }
         for (const TableInfo* t : s.tables) {
@@ -141,22 +150,25 @@ private:
                 keys += (i ? ", " : "") + (t->keyNames[i].empty() ? "_" : t->keyNames[i]) + ": " +
                         t->keyTypes[i].spelling();
             }
-            line(1, std::string("table ") + t->qualifiedName() + (t->isView() ? " (view" : " (fold") +
-                        (t->windowed ? ", windowed)" : ")") + " key (" + keys + ") " + columns(t->row));
+            line(1, std::string("table ") + t->qualifiedName() +
+                        (t->isView() ? " (view" : " (fold") + (t->windowed ? ", windowed)" : ")") +
+                        " key (" + keys + ") " + columns(t->row));
             exprs(2, *t->decl);
         }
         for (const CommandInfo* c : s.commands) {
-            line(1, "command " + c->qualifiedName() + "(" + params(c->params) + ") emits " + names(c->emits));
+            line(1, "command " + c->qualifiedName() + "(" + params(c->params) + ") emits " +
+                        names(c->emits));
             exprs(2, *c->decl);
         }
         for (const QueryInfo* q : s.queries) {
-            line(1, "query " + q->qualifiedName() + "(" + params(q->params) + ") -> " + q->result.spelling() +
+            line(1, "query " + q->qualifiedName() + "(" + params(q->params) + ") -> " +
+                        q->result.spelling() +
                         (q->result.kind() == TypeKind::List ? " " + columns(q->resultRow) : ""));
             exprs(2, *q->decl);
         }
         for (const ReactionInfo* r : s.reactions) {
-            line(1, "reaction on " + (r->trigger ? r->trigger->qualifiedName() : std::string("?")) + " emits " +
-                        names(r->emits) + at(r->decl->range));
+            line(1, "reaction on " + (r->trigger ? r->trigger->qualifiedName() : std::string("?")) +
+                        " emits " + names(r->emits) + at(r->decl->range));
             exprs(2, *r->decl);
         }
         std::string subs;
@@ -173,7 +185,8 @@ private:
 
 }  // namespace
 
-std::string printSema(const ast::Program& program, const SemaResult& result, const SourceManager& sources) {
+std::string printSema(const ast::Program& program, const SemaResult& result,
+                      const SourceManager& sources) {
     return SemaDumper(result, sources).run(program);
 }
 

@@ -104,9 +104,12 @@ std::vector<const Column*> RowType::keys() const {
 
 const std::vector<EnvelopeField>& envelopeFields() {
     static const std::vector<EnvelopeField> fields = {
-        {"id", TypeKind::String},          {"time", TypeKind::Timestamp},
-        {"seq", TypeKind::Int},            {"causation", TypeKind::String},
-        {"correlation", TypeKind::String}, {"version", TypeKind::Int},
+        {"id", TypeKind::String},
+        {"time", TypeKind::Timestamp},
+        {"seq", TypeKind::Int},
+        {"causation", TypeKind::String},
+        {"correlation", TypeKind::String},
+        {"version", TypeKind::Int},
     };
     return fields;
 }

@@ -67,7 +67,9 @@ public:
     TypeKind kind() const { return kind_; }
     bool isOptional() const { return optional_; }
     bool isError() const { return kind_ == TypeKind::Error; }
-    bool isNumeric() const { return !optional_ && (kind_ == TypeKind::Int || kind_ == TypeKind::Float); }
+    bool isNumeric() const {
+        return !optional_ && (kind_ == TypeKind::Int || kind_ == TypeKind::Float);
+    }
     bool is(TypeKind k) const { return !optional_ && kind_ == k; }
     const EnumInfo* enumInfo() const { return enum_; }
     const RowType* row() const { return row_; }

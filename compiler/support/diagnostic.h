@@ -18,7 +18,7 @@ enum class DiagCode : std::uint16_t {
 };
 
 struct DiagInfo {
-    const char* code;    // "E0201"
+    const char* code;  // "E0201"
     Severity severity;
     const char* id;      // "unknown_name"
     const char* format;  // with `{}` placeholders

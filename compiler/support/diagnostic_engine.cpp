@@ -18,7 +18,9 @@ const DiagInfo kInfos[] = {
 
 }  // namespace
 
-const DiagInfo& diagInfo(DiagCode code) { return kInfos[static_cast<std::size_t>(code)]; }
+const DiagInfo& diagInfo(DiagCode code) {
+    return kInfos[static_cast<std::size_t>(code)];
+}
 
 const std::vector<DiagCode>& allDiagCodes() {
     static const std::vector<DiagCode> codes = [] {

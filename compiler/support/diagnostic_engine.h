@@ -48,10 +48,8 @@ private:
     static std::string toArg(const std::string& s) { return s; }
     static std::string toArg(const char* s) { return s; }
     template <typename T>
-        requires std::is_arithmetic_v<T>
-    static std::string toArg(T v) {
-        return std::to_string(v);
-    }
+    requires std::is_arithmetic_v<T>
+    static std::string toArg(T v) { return std::to_string(v); }
 
     const SourceManager& sources_;
     std::deque<Diagnostic> diags_;  // stable addresses: report() returns a reference

@@ -36,7 +36,9 @@ std::string_view SourceFile::lineText(std::uint32_t line) const {
     return s;
 }
 
-SourceManager::SourceManager() { files_.emplace_back(); }
+SourceManager::SourceManager() {
+    files_.emplace_back();
+}
 
 FileId SourceManager::addFile(std::string path, std::string text) {
     auto id = static_cast<FileId>(files_.size());

@@ -243,8 +243,8 @@ bool validUtf8(std::string_view s) {
 
 Status encodeRow(const Schema& schema, const Row& row, std::string& out) {
     if (row.size() != schema.fields.size()) {
-        return Status::invalid(schema.name + ": row has " + std::to_string(row.size()) + " fields, schema has " +
-                               std::to_string(schema.fields.size()));
+        return Status::invalid(schema.name + ": row has " + std::to_string(row.size()) +
+                               " fields, schema has " + std::to_string(schema.fields.size()));
     }
     std::size_t optionals = 0;
     for (const FieldSpec& f : schema.fields) {
@@ -257,12 +257,14 @@ Status encodeRow(const Schema& schema, const Row& row, std::string& out) {
         const FieldSpec& f = schema.fields[i];
         const Value& v = row[i];
         if (!valueFits(v, f)) {
-            return Status::invalid(schema.name + "." + f.name + ": value " + valueToString(v) + " is not a " +
-                                   (f.optional ? "optional " : "") + fieldTypeName(f.type));
+            return Status::invalid(schema.name + "." + f.name + ": value " + valueToString(v) +
+                                   " is not a " + (f.optional ? "optional " : "") +
+                                   fieldTypeName(f.type));
         }
         if (f.optional) {
             if (isNone(v)) {
-                out[bitmapAt + opt / 8] = static_cast<char>(out[bitmapAt + opt / 8] | (1 << (opt % 8)));
+                out[bitmapAt + opt / 8] =
+                    static_cast<char>(out[bitmapAt + opt / 8] | (1 << (opt % 8)));
                 ++opt;
                 continue;
             }
@@ -377,7 +379,8 @@ Status decodeRow(const Schema& schema, std::string_view bytes, Row& out) {
         return Status::corruption(schema.name + ": invalid optional-field bitmap");
     }
     if (r.remaining() != 0) {
-        return Status::corruption(schema.name + ": " + std::to_string(r.remaining()) + " trailing bytes");
+        return Status::corruption(schema.name + ": " + std::to_string(r.remaining()) +
+                                  " trailing bytes");
     }
     return Status::ok();
 }

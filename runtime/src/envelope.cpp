@@ -65,7 +65,9 @@ EventId deriveEventId(const EventId& causation, std::uint32_t index) {
     return hash128("flow.emit", data);
 }
 
-EventId requestId(std::string_view idempotencyKey) { return hash128("flow.request", idempotencyKey); }
+EventId requestId(std::string_view idempotencyKey) {
+    return hash128("flow.request", idempotencyKey);
+}
 
 EventId randomEventId() {
     unsigned char buf[16];
@@ -110,9 +112,10 @@ Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& 
     std::uint64_t version = 0;
     std::string_view type, key;
     if (!r.fixed64(env.id.hi) || !r.fixed64(env.id.lo) || !r.fixed64(env.causation.hi) ||
-        !r.fixed64(env.causation.lo) || !r.fixed64(env.correlation.hi) || !r.fixed64(env.correlation.lo) ||
-        !r.zigzag(env.time) || !r.varint(env.seq) || !r.varint(version) || version == 0 ||
-        version > 0xFFFF || !r.bytes(type, kMaxTypeBytes) || !r.bytes(key, kMaxKeyBytes)) {
+        !r.fixed64(env.causation.lo) || !r.fixed64(env.correlation.hi) ||
+        !r.fixed64(env.correlation.lo) || !r.zigzag(env.time) || !r.varint(env.seq) ||
+        !r.varint(version) || version == 0 || version > 0xFFFF || !r.bytes(type, kMaxTypeBytes) ||
+        !r.bytes(key, kMaxKeyBytes)) {
         return Status::corruption("truncated or invalid envelope");
     }
     if (type.empty() || !validUtf8(type)) {

@@ -1,7 +1,6 @@
 // runtime/src/file_log.cpp - the embedded durable event log: segmented, checksummed, recoverable.
-#include "flow/rt/event_log.h"
-
 #include "flow/rt/codec.h"
+#include "flow/rt/event_log.h"
 
 #include <algorithm>
 #include <chrono>
@@ -67,7 +66,8 @@ void store64(char* p, std::uint64_t v) {
 /// length, truncated to 32 bits. (XXH3 is about 14 times faster than zlib's crc32 on
 /// 100-byte records here, and it detects the same damage.)
 std::uint32_t frameChecksum(const char* seqAndRecord, std::uint32_t len) {
-    return static_cast<std::uint32_t>(XXH3_64bits_withSeed(seqAndRecord, 8 + static_cast<std::size_t>(len), len));
+    return static_cast<std::uint32_t>(
+        XXH3_64bits_withSeed(seqAndRecord, 8 + static_cast<std::size_t>(len), len));
 }
 
 void appendFrame(std::string& out, std::uint64_t seq, std::string_view record) {
@@ -111,7 +111,8 @@ bool frameAt(std::string_view data, std::size_t pos, std::uint64_t minSeq, std::
 }
 
 /// The first position after `from` where a valid frame starts, or npos.
-std::size_t resync(std::string_view data, std::size_t from, std::uint64_t minSeq, std::uint32_t maxRecord) {
+std::size_t resync(std::string_view data, std::size_t from, std::uint64_t minSeq,
+                   std::uint32_t maxRecord) {
     std::uint64_t seq = 0;
     std::size_t bytes = 0;
     for (std::size_t q = from; q + kFrameHeaderBytes <= data.size(); ++q) {
@@ -232,7 +233,8 @@ std::string indexFileName(std::uint64_t base) {
 // ---- Writer ---------------------------------------------------------------------------------
 
 FileLog::FileLog(std::string dir, LogOptions options)
-    : dir_(std::move(dir)), opt_(options), fs_(options.fs != nullptr ? options.fs : &posixFileSystem()) {}
+    : dir_(std::move(dir)), opt_(options),
+      fs_(options.fs != nullptr ? options.fs : &posixFileSystem()) {}
 
 FileLog::~FileLog() = default;
 
@@ -245,7 +247,9 @@ Result<std::unique_ptr<FileLog>> FileLog::open(const std::string& dir, LogOption
     return log;
 }
 
-std::uint64_t FileLog::firstSeq() const { return segments_.empty() ? 0 : segments_.front().base; }
+std::uint64_t FileLog::firstSeq() const {
+    return segments_.empty() ? 0 : segments_.front().base;
+}
 
 Status FileLog::fail(Status s) {
     failed_ = true;
@@ -266,7 +270,8 @@ Status FileLog::recover() {
         std::string path = joinPath(dir_, segmentFileName(base));
         if (base != expectedBase) {
             return Status::corruption(path + ": segment starts at seq " + std::to_string(base) +
-                                      ", expected " + std::to_string(expectedBase) + " (a segment is missing)");
+                                      ", expected " + std::to_string(expectedBase) +
+                                      " (a segment is missing)");
         }
         Segment seg;
         seg.base = base;
@@ -275,8 +280,9 @@ Status FileLog::recover() {
         // A sealed segment with a valid index whose size matches needs no scan.
         if (!last) {
             std::string idx;
-            if (fs_->readFile(joinPath(dir_, indexFileName(base)), idx).isOk() && decodeIndex(idx, seg) &&
-                seg.base == base && seg.size == data.size() && data.size() >= kSegmentHeaderBytes &&
+            if (fs_->readFile(joinPath(dir_, indexFileName(base)), idx).isOk() &&
+                decodeIndex(idx, seg) && seg.base == base && seg.size == data.size() &&
+                data.size() >= kSegmentHeaderBytes &&
                 data.compare(0, kSegmentHeaderBytes, segmentHeader(base)) == 0) {
                 segments_.push_back(std::move(seg));
                 expectedBase = segments_.back().end;
@@ -285,7 +291,8 @@ Status FileLog::recover() {
             seg = Segment{};
             seg.base = base;
         }
-        if (data.size() < kSegmentHeaderBytes || data.compare(0, kSegmentHeaderBytes, segmentHeader(base)) != 0) {
+        if (data.size() < kSegmentHeaderBytes ||
+            data.compare(0, kSegmentHeaderBytes, segmentHeader(base)) != 0) {
             bool blank = std::all_of(data.begin(), data.end(), [](char c) { return c == '\0'; });
             bool prefixOfHeader = data.size() < kSegmentHeaderBytes &&
                                   segmentHeader(base).compare(0, data.size(), data) == 0;
@@ -508,7 +515,8 @@ Status FileLog::commit() {
     case FsyncPolicy::Always:
         return syncNow();
     case FsyncPolicy::Batch:
-        if (unsyncedBytes_ >= opt_.batchBytes || (unsyncedBytes_ > 0 && nowMicros() - oldestUnsynced_ >= opt_.batchMicros)) {
+        if (unsyncedBytes_ >= opt_.batchBytes ||
+            (unsyncedBytes_ > 0 && nowMicros() - oldestUnsynced_ >= opt_.batchMicros)) {
             return syncNow();
         }
         return Status::ok();
@@ -523,9 +531,13 @@ Status FileLog::sync() {
     return syncNow();
 }
 
-bool FileLog::hasUnsynced() const { return !buf_.empty() || durableSeq_ != writtenSeq_; }
+bool FileLog::hasUnsynced() const {
+    return !buf_.empty() || durableSeq_ != writtenSeq_;
+}
 
-std::int64_t FileLog::syncDeadlineMicros() const { return oldestUnsynced_ + opt_.batchMicros; }
+std::int64_t FileLog::syncDeadlineMicros() const {
+    return oldestUnsynced_ + opt_.batchMicros;
+}
 
 Status FileLog::roll() {
     FLOW_RT_TRY(writeOut());
@@ -533,7 +545,8 @@ Status FileLog::roll() {
         FLOW_RT_TRY(syncNow());
     }
     // The index is a cache: if writing it fails the segment is rescanned on open.
-    (void)fs_->writeFileAtomic(joinPath(dir_, indexFileName(segments_.back().base)), encodeIndex(segments_.back()));
+    (void)fs_->writeFileAtomic(joinPath(dir_, indexFileName(segments_.back().base)),
+                               encodeIndex(segments_.back()));
     FLOW_RT_TRY(startSegment(nextSeq_));
     FLOW_RT_TRY(writeMarker());
     applyRetention();
@@ -561,8 +574,8 @@ void FileLog::applyRetention() {
 // ---- Reader ---------------------------------------------------------------------------------
 
 LogReader::LogReader(std::string dir, std::uint64_t from, ReaderOptions options)
-    : dir_(std::move(dir)), opt_(options), fs_(options.fs != nullptr ? options.fs : &posixFileSystem()),
-      next_(from) {}
+    : dir_(std::move(dir)), opt_(options),
+      fs_(options.fs != nullptr ? options.fs : &posixFileSystem()), next_(from) {}
 
 LogReader::~LogReader() = default;
 
@@ -586,7 +599,8 @@ Status LogReader::readMarker() {
     // The writer rewrites the marker in place: retry a torn read.
     for (int attempt = 0; attempt < 5; ++attempt) {
         FLOW_RT_TRY((*f)->readAt(0, kMarkerBytes, m));
-        if (m.size() == kMarkerBytes && load32(m.data() + 24) == crc(std::string_view(m.data(), 24))) {
+        if (m.size() == kMarkerBytes &&
+            load32(m.data() + 24) == crc(std::string_view(m.data(), 24))) {
             haveMarker_ = true;
             markSeq_ = load64(m.data());
             markSeg_ = load64(m.data() + 8);
@@ -605,7 +619,8 @@ Status LogReader::openSegmentFor(std::uint64_t seq) {
         return Status::unavailable(dir_ + ": no segments yet");
     }
     if (seq < bases.front()) {
-        return Status::outOfRange(dir_ + ": seq " + std::to_string(seq) + " was removed by retention (first is " +
+        return Status::outOfRange(dir_ + ": seq " + std::to_string(seq) +
+                                  " was removed by retention (first is " +
                                   std::to_string(bases.front()) + ")");
     }
     auto it = std::upper_bound(bases.begin(), bases.end(), seq);
@@ -658,7 +673,8 @@ Status LogReader::next(std::string& record, std::uint64_t& seq) {
             if (avail.size() >= kFrameHeaderBytes + len) {
                 std::uint64_t s = load64(avail.data() + 8);
                 std::string_view body = avail.substr(kFrameHeaderBytes, len);
-                if (load32(avail.data() + 4) != frameChecksum(avail.data() + 8, len) || s < segBase_) {
+                if (load32(avail.data() + 4) != frameChecksum(avail.data() + 8, len) ||
+                    s < segBase_) {
                     return Status::corruption(describeAt(segPath_, frameOffset));
                 }
                 bufPos_ += kFrameHeaderBytes + len;
@@ -699,7 +715,8 @@ Status LogReader::next(std::string& record, std::uint64_t& seq) {
         }
         if (filePos_ < limit) {
             std::string chunk;
-            auto n = static_cast<std::size_t>(std::min<std::uint64_t>(limit - filePos_, opt_.readChunkBytes));
+            auto n = static_cast<std::size_t>(
+                std::min<std::uint64_t>(limit - filePos_, opt_.readChunkBytes));
             FLOW_RT_TRY(file_->readAt(filePos_, n, chunk));
             if (chunk.empty()) {
                 return Status::unavailable(dir_ + ": at the end");

@@ -89,7 +89,8 @@ public:
     Status writeAt(std::uint64_t offset, std::string_view data) override {
         std::size_t done = 0;
         while (done < data.size()) {
-            ssize_t r = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+            ssize_t r = ::pwrite(fd_, data.data() + done, data.size() - done,
+                                 static_cast<off_t>(offset + done));
             if (r < 0) {
                 if (errno == EINTR) {
                     continue;

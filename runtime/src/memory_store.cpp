@@ -28,7 +28,8 @@ std::uint32_t crcOf(std::string_view data) {
 class MemoryStore final : public Store {
 public:
     MemoryStore(std::string dir, StoreOptions options)
-        : dir_(std::move(dir)), opt_(options), fs_(options.fs != nullptr ? options.fs : &posixFileSystem()) {}
+        : dir_(std::move(dir)), opt_(options),
+          fs_(options.fs != nullptr ? options.fs : &posixFileSystem()) {}
 
     const char* kind() const override { return "memory"; }
     bool wantsCheckpoint() const override { return false; }
@@ -43,7 +44,8 @@ public:
         }
         std::string data;
         FLOW_RT_TRY(fs_->readFile(path, data));
-        if (data.size() < sizeof kMagic + 4 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
+        if (data.size() < sizeof kMagic + 4 ||
+            std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
             return Status::corruption(path + ": not a Flow snapshot");
         }
         std::uint32_t stored = 0;
@@ -69,30 +71,33 @@ public:
             }
             auto it = tables_.find(std::string(name));
             bool ok = true;
-            auto readRows = [&](const std::function<bool(std::string_view, std::string_view)>& sink) {
-                for (std::uint64_t i = 0; i < rows; ++i) {
-                    std::string_view k, v;
-                    if (!r.bytes(k, body.size()) || !r.bytes(v, body.size())) {
-                        ok = false;
-                        return false;
+            auto readRows =
+                [&](const std::function<bool(std::string_view, std::string_view)>& sink) {
+                    for (std::uint64_t i = 0; i < rows; ++i) {
+                        std::string_view k, v;
+                        if (!r.bytes(k, body.size()) || !r.bytes(v, body.size())) {
+                            ok = false;
+                            return false;
+                        }
+                        if (!sink(k, v)) {
+                            return false;
+                        }
                     }
-                    if (!sink(k, v)) {
-                        return false;
-                    }
-                }
-                return true;
-            };
+                    return true;
+                };
             if (it == tables_.end()) {
                 // State of a table the program no longer declares: skipped.
                 readRows([](std::string_view, std::string_view) { return true; });
             } else {
                 if (!it->second->importRows(readRows)) {
-                    return Status::corruption(path + ": table '" + std::string(name) + "' has a row that does not decode");
+                    return Status::corruption(path + ": table '" + std::string(name) +
+                                              "' has a row that does not decode");
                 }
                 cp.restored.emplace_back(name);
             }
             if (!ok) {
-                return Status::corruption(path + ": truncated rows of table '" + std::string(name) + "'");
+                return Status::corruption(path + ": truncated rows of table '" + std::string(name) +
+                                          "'");
             }
         }
         if (r.remaining() != 0) {

@@ -86,14 +86,16 @@ public:
     }
 
     bool get(std::string_view key, std::string& value) override {
-        rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+        rocksdb::Status s =
+            db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
         if (!s.ok() && !s.IsNotFound()) {
             error_ = s.ToString();
         }
         return s.ok();
     }
 
-    void scan(std::string_view prefix, const std::function<void(std::string_view, std::string_view)>& fn) override {
+    void scan(std::string_view prefix,
+              const std::function<void(std::string_view, std::string_view)>& fn) override {
         std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
         rocksdb::Slice p(prefix.data(), prefix.size());
         for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {

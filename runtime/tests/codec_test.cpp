@@ -79,8 +79,14 @@ TEST_CASE("rows round-trip through the codec") {
 
 TEST_CASE("encoding rejects rows that do not fit the schema") {
     Schema s = orderSchema();
-    Row row = {Value{std::string("o1")}, Value{std::int64_t{1}}, Value{1.0}, Value{true}, Value{std::int64_t{0}},
-               Value{}, Value{std::int64_t{7}}, Value{}};  // enum index 7 of 3
+    Row row = {Value{std::string("o1")},
+               Value{std::int64_t{1}},
+               Value{1.0},
+               Value{true},
+               Value{std::int64_t{0}},
+               Value{},
+               Value{std::int64_t{7}},
+               Value{}};  // enum index 7 of 3
     std::string bytes;
     CHECK(encodeRow(s, row, bytes).code() == StatusCode::InvalidArgument);
     row[6] = Value{std::int64_t{1}};
@@ -92,8 +98,13 @@ TEST_CASE("encoding rejects rows that do not fit the schema") {
 
 TEST_CASE("every truncation and every single-byte change of a row decodes or fails cleanly") {
     Schema s = orderSchema();
-    Row row = {Value{std::string("order-1")}, Value{std::int64_t{-5}}, Value{2.5}, Value{false},
-               Value{std::int64_t{1700000000000000}}, Value{std::int64_t{3600000000}}, Value{std::int64_t{2}},
+    Row row = {Value{std::string("order-1")},
+               Value{std::int64_t{-5}},
+               Value{2.5},
+               Value{false},
+               Value{std::int64_t{1700000000000000}},
+               Value{std::int64_t{3600000000}},
+               Value{std::int64_t{2}},
                Value{std::string("n\xC3\xA9")}};
     std::string bytes;
     REQUIRE(encodeRow(s, row, bytes).isOk());
@@ -109,7 +120,8 @@ TEST_CASE("every truncation and every single-byte change of a row decodes or fai
             bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
             Status st = decodeRow(s, bad, out);
             if (st.isOk()) {
-                ++accepted;  // a flipped bit may still be a valid row: it must re-encode identically
+                ++accepted;  // a flipped bit may still be a valid row: it must re-encode
+                             // identically
                 std::string again;
                 REQUIRE(encodeRow(s, out, again).isOk());
                 CHECK(again == bad);
@@ -127,7 +139,8 @@ TEST_CASE("every value has one encoding: longer varint spellings are refused") {
     s.fields = {{"n", FieldType::Int, false, {}}};
     Row out;
     CHECK(decodeRow(s, std::string("\x02", 1), out).isOk());
-    CHECK(decodeRow(s, std::string("\x82\x00", 2), out).code() == StatusCode::Corruption);  // 1 spelt in two bytes
+    CHECK(decodeRow(s, std::string("\x82\x00", 2), out).code() ==
+          StatusCode::Corruption);  // 1 spelt in two bytes
     CHECK(decodeRow(s, std::string("\x80\x80\x00", 3), out).code() == StatusCode::Corruption);
     CHECK(decodeRow(s, std::string("\x80\x01", 2), out).isOk());  // 64: the second byte is needed
 }

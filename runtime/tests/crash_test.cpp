@@ -20,10 +20,10 @@
 
 #include <chrono>
 #include <csignal>
+#include <fcntl.h>
 #include <map>
 #include <random>
 #include <set>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -76,7 +76,9 @@ public:
             fs_.maybeDie();
             return f_->truncate(n);
         }
-        Status readAt(std::uint64_t o, std::size_t n, std::string& out) override { return f_->readAt(o, n, out); }
+        Status readAt(std::uint64_t o, std::size_t n, std::string& out) override {
+            return f_->readAt(o, n, out);
+        }
         Status writeAt(std::uint64_t o, std::string_view d) override {
             fs_.maybeDie();
             return f_->writeAt(o, d);
@@ -88,10 +90,18 @@ public:
         std::unique_ptr<File> f_;
     };
 
-    Result<std::unique_ptr<File>> openWritable(const std::string& p) override { return wrap(real().openWritable(p)); }
-    Result<std::unique_ptr<File>> openMutable(const std::string& p) override { return wrap(real().openMutable(p)); }
-    Result<std::unique_ptr<File>> openReadable(const std::string& p) override { return real().openReadable(p); }
-    Status readFile(const std::string& p, std::string& out) override { return real().readFile(p, out); }
+    Result<std::unique_ptr<File>> openWritable(const std::string& p) override {
+        return wrap(real().openWritable(p));
+    }
+    Result<std::unique_ptr<File>> openMutable(const std::string& p) override {
+        return wrap(real().openMutable(p));
+    }
+    Result<std::unique_ptr<File>> openReadable(const std::string& p) override {
+        return real().openReadable(p);
+    }
+    Status readFile(const std::string& p, std::string& out) override {
+        return real().readFile(p, out);
+    }
     Status writeFileAtomic(const std::string& path, std::string_view data) override {
         std::string tmp = path + ".tmp";
         {
@@ -110,7 +120,9 @@ public:
         maybeDie();
         return syncDir(parentDir(path));
     }
-    Status listDir(const std::string& d, std::vector<std::string>& n) override { return real().listDir(d, n); }
+    Status listDir(const std::string& d, std::vector<std::string>& n) override {
+        return real().listDir(d, n);
+    }
     Status removeFile(const std::string& p) override {
         maybeDie();
         return real().removeFile(p);
@@ -141,7 +153,9 @@ private:
 constexpr std::uint64_t kKeys = 1009;
 constexpr std::int64_t kKeysSigned = static_cast<std::int64_t>(kKeys);
 
-EventId inputId(std::uint64_t i) { return requestId("input-" + std::to_string(i)); }
+EventId inputId(std::uint64_t i) {
+    return requestId("input-" + std::to_string(i));
+}
 
 std::string inputRecord(std::uint64_t i) {
     Envelope e;
@@ -152,7 +166,7 @@ std::string inputRecord(std::uint64_t i) {
     e.type = "Test.Input";
     std::string payload;
     putZigzag(payload, static_cast<std::int64_t>(i % kKeys));  // key
-    putZigzag(payload, static_cast<std::int64_t>(i));       // value
+    putZigzag(payload, static_cast<std::int64_t>(i));          // value
     std::string rec;
     encodeEnvelope(e, payload, rec);
     return rec;
@@ -209,8 +223,8 @@ std::unique_ptr<Store> openStore(bool rocks, const std::string& dir, FileSystem*
 }
 
 /// The worker: never returns. Exit codes other than 0 are failures the parent reports.
-[[noreturn]] void worker(const std::string& dir, bool rocks, int inFd, int ackFd, Shared* shared, std::uint64_t seed,
-                         int killPhase) {
+[[noreturn]] void worker(const std::string& dir, bool rocks, int inFd, int ackFd, Shared* shared,
+                         std::uint64_t seed, int killPhase) {
     std::mt19937_64 rng(seed);
     shared->phase = Idle;  // recovering
     KillingFs kfs(shared, killPhase, static_cast<long>(rng() % 6));
@@ -351,12 +365,13 @@ int runCrashWorker(const char* spec) {
         return 30;
     }
     int shmFd = ::open(parts[4].c_str(), O_RDWR);
-    auto* shared = static_cast<Shared*>(::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, shmFd, 0));
+    auto* shared = static_cast<Shared*>(
+        ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, shmFd, 0));
     if (shared == MAP_FAILED) {
         return 31;
     }
-    worker(parts[0], parts[1] == "1", std::stoi(parts[2]), std::stoi(parts[3]), shared, std::stoull(parts[5]),
-           std::stoi(parts[6]));
+    worker(parts[0], parts[1] == "1", std::stoi(parts[2]), std::stoi(parts[3]), shared,
+           std::stoull(parts[5]), std::stoi(parts[6]));
 }
 
 namespace {
@@ -368,14 +383,16 @@ struct Outcome {
 };
 
 /// Runs `total` inputs through killed-and-restarted workers; returns what was acknowledged.
-Outcome runWithKills(const std::string& dir, bool rocks, std::uint64_t total, int kills, std::uint64_t seed) {
+Outcome runWithKills(const std::string& dir, bool rocks, std::uint64_t total, int kills,
+                     std::uint64_t seed) {
     std::signal(SIGPIPE, SIG_IGN);  // a worker that killed itself must not take us with it
     // The worker's phase, shared through a small file both processes map.
     std::string shmPath = dir + "/.phase";
     int shmFd = ::open(shmPath.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
     REQUIRE(shmFd >= 0);
     REQUIRE(::ftruncate(shmFd, sizeof(Shared)) == 0);
-    auto* shared = static_cast<Shared*>(::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, shmFd, 0));
+    auto* shared = static_cast<Shared*>(
+        ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, shmFd, 0));
     REQUIRE(shared != MAP_FAILED);
     ::close(shmFd);
     std::mt19937_64 rng(seed);
@@ -394,10 +411,10 @@ Outcome runWithKills(const std::string& dir, bool rocks, std::uint64_t total, in
             // Every third round the worker kills itself inside a snapshot, every third
             // inside a segment roll; the others are killed by the parent's timer.
             int killPhase = last ? -1 : round % 3 == 1 ? Snapshot : round % 3 == 2 ? Roll : -1;
-            std::string spec = dir + "|" + (rocks ? "1" : "0") + "|" + std::to_string(toChild[0]) + "|" +
-                               std::to_string(fromChild[1]) + "|" + shmPath + "|" +
-                               std::to_string(seed * 1000 + static_cast<std::uint64_t>(round)) + "|" +
-                               std::to_string(killPhase);
+            std::string spec = dir + "|" + (rocks ? "1" : "0") + "|" + std::to_string(toChild[0]) +
+                               "|" + std::to_string(fromChild[1]) + "|" + shmPath + "|" +
+                               std::to_string(seed * 1000 + static_cast<std::uint64_t>(round)) +
+                               "|" + std::to_string(killPhase);
             ::setenv("FLOW_CRASH_WORKER", spec.c_str(), 1);
             char self[] = "/proc/self/exe";
             char* args[] = {self, nullptr};
@@ -410,13 +427,15 @@ Outcome runWithKills(const std::string& dir, bool rocks, std::uint64_t total, in
         if (::read(fromChild[0], &have, sizeof have) != sizeof have) {
             int st = 0;
             ::waitpid(pid, &st, 0);
-            FAIL("the worker did not start: exit " << (WIFEXITED(st) ? WEXITSTATUS(st) : -1) << ", signal "
+            FAIL("the worker did not start: exit " << (WIFEXITED(st) ? WEXITSTATUS(st) : -1)
+                                                   << ", signal "
                                                    << (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
         }
         // Everything acknowledged before must still be there.
         REQUIRE(have >= o.acked);
         nextToSend = have;
-        auto killAt = std::chrono::steady_clock::now() + std::chrono::microseconds(2000 + rng() % 30000);
+        auto killAt =
+            std::chrono::steady_clock::now() + std::chrono::microseconds(2000 + rng() % 30000);
         bool killed = false;
         for (;;) {
             if (!last && (std::chrono::steady_clock::now() >= killAt || nextToSend >= total)) {
@@ -550,8 +569,8 @@ void crashCycles(int kills, std::uint64_t total) {
         for (const auto& [p, n] : o.killsByPhase) {
             phases += std::string(names[p]) + "=" + std::to_string(n) + " ";
         }
-        WARN((rocks ? "rocksdb" : "memory") << ": " << o.kills << " kills (" << phases << "), " << o.acked
-                                            << " acknowledged inputs");
+        WARN((rocks ? "rocksdb" : "memory") << ": " << o.kills << " kills (" << phases << "), "
+                                            << o.acked << " acknowledged inputs");
     }
 }
 
@@ -561,7 +580,9 @@ TEST_CASE("kill -9 during ingest, processing and checkpoints loses and doubles n
     crashCycles(12, 2000);
 }
 
-TEST_CASE("kill -9 stress: 200 cycles", "[slow]") { crashCycles(100, 20000); }
+TEST_CASE("kill -9 stress: 200 cycles", "[slow]") {
+    crashCycles(100, 20000);
+}
 
 TEST_CASE("a file size limit: a clear error, nothing unwritten acknowledged, clean recovery") {
     TempDir d;
@@ -571,7 +592,9 @@ TEST_CASE("a file size limit: a clear error, nothing unwritten acknowledged, cle
     if (pid == 0) {
         ::close(ackPipe[0]);
         std::signal(SIGXFSZ, SIG_IGN);  // so write() fails with EFBIG instead of killing us
-        struct rlimit lim {8192, 8192};
+        struct rlimit lim {
+            8192, 8192
+        };
         ::setrlimit(RLIMIT_FSIZE, &lim);
         LogOptions lo;
         lo.fsync = FsyncPolicy::Always;

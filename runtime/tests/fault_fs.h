@@ -46,11 +46,19 @@ public:
         ops_ = 0;
     }
 
-    Result<std::unique_ptr<File>> openWritable(const std::string& path) override { return open(path, true); }
-    Result<std::unique_ptr<File>> openMutable(const std::string& path) override { return open(path, false); }
+    Result<std::unique_ptr<File>> openWritable(const std::string& path) override {
+        return open(path, true);
+    }
+    Result<std::unique_ptr<File>> openMutable(const std::string& path) override {
+        return open(path, false);
+    }
     Result<std::unique_ptr<File>> open(const std::string& path, bool append);
-    Result<std::unique_ptr<File>> openReadable(const std::string& path) override { return real().openReadable(path); }
-    Status readFile(const std::string& path, std::string& out) override { return real().readFile(path, out); }
+    Result<std::unique_ptr<File>> openReadable(const std::string& path) override {
+        return real().openReadable(path);
+    }
+    Status readFile(const std::string& path, std::string& out) override {
+        return real().readFile(path, out);
+    }
     Status writeFileAtomic(const std::string& path, std::string_view data) override {
         FLOW_RT_TRY(step());
         std::string tmp = path + ".tmp";

@@ -1,7 +1,7 @@
 // runtime/tests/file_log_test.cpp - the file log: acknowledgement, recovery, corruption, faults.
 #include "fault_fs.h"
-#include "temp_dir.h"
 #include "flow/rt/event_log.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -184,10 +184,12 @@ TEST_CASE("a torn tail is truncated at every byte of the last records, monotonic
         fs::copy_file(seg, joinPath(d.path, fs::path(seg).filename().string()));
         fs::resize_file(joinPath(d.path, fs::path(seg).filename().string()), cut);
         auto log = openLog(d.path, o);
-        std::uint64_t whole = static_cast<std::uint64_t>(std::upper_bound(ends.begin(), ends.end(), cut) - ends.begin());
+        std::uint64_t whole = static_cast<std::uint64_t>(
+            std::upper_bound(ends.begin(), ends.end(), cut) - ends.begin());
         INFO("cut at " << cut);
         CHECK(log->endSeq() == whole);
-        CHECK(log->recovery().truncatedBytes == cut - (whole == 0 ? kSegmentHeaderBytes : ends[whole - 1]));
+        CHECK(log->recovery().truncatedBytes ==
+              cut - (whole == 0 ? kSegmentHeaderBytes : ends[whole - 1]));
         CHECK(log->endSeq() >= previous);
         previous = log->endSeq();
         std::vector<std::pair<std::uint64_t, std::string>> got;
@@ -248,7 +250,8 @@ TEST_CASE("damage followed by valid records is a hard error naming file and offs
     o.salvage = true;
     auto log = openLog(d.path, o);
     REQUIRE(log->recovery().salvaged.size() == 1);
-    CHECK(log->recovery().salvaged[0].find("at byte offset " + std::to_string(third)) != std::string::npos);
+    CHECK(log->recovery().salvaged[0].find("at byte offset " + std::to_string(third)) !=
+          std::string::npos);
     CHECK(log->endSeq() == 10);
 }
 
@@ -302,7 +305,8 @@ TEST_CASE("random bit flips never yield a corrupt record") {
     CHECK(hardErrors > 0);
 }
 
-TEST_CASE("a simulated power loss at every operation leaves a prefix with every acknowledged record") {
+TEST_CASE(
+    "a simulated power loss at every operation leaves a prefix with every acknowledged record") {
     const int kRecords = 160;
     // Count the operations of one complete run first.
     long total = 0;

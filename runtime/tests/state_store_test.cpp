@@ -41,8 +41,10 @@ TEST_CASE("memory and RocksDB stores agree on random operations, checkpoints and
         std::string metaModel;
         auto mem = open("memory", dm.path);
         auto rocks = open("rocksdb", dr.path, StoreOptions{nullptr, 50, 100, false});
-        auto* tm = &mem->table<std::int64_t, std::int64_t>("svc.counts", scalarCodec<std::int64_t, std::int64_t>());
-        auto* tr = &rocks->table<std::int64_t, std::int64_t>("svc.counts", scalarCodec<std::int64_t, std::int64_t>());
+        auto* tm = &mem->table<std::int64_t, std::int64_t>(
+            "svc.counts", scalarCodec<std::int64_t, std::int64_t>());
+        auto* tr = &rocks->table<std::int64_t, std::int64_t>(
+            "svc.counts", scalarCodec<std::int64_t, std::int64_t>());
         REQUIRE_FALSE(mem->load()->has_value());
         REQUIRE_FALSE(rocks->load()->has_value());
         for (int step = 0; step < 3000; ++step) {
@@ -70,10 +72,10 @@ TEST_CASE("memory and RocksDB stores agree on random operations, checkpoints and
                     rocks.reset();
                     mem = open("memory", dm.path);
                     rocks = open("rocksdb", dr.path, StoreOptions{nullptr, 50, 100, false});
-                    tm = &mem->table<std::int64_t, std::int64_t>("svc.counts",
-                                                               scalarCodec<std::int64_t, std::int64_t>());
-                    tr = &rocks->table<std::int64_t, std::int64_t>("svc.counts",
-                                                                 scalarCodec<std::int64_t, std::int64_t>());
+                    tm = &mem->table<std::int64_t, std::int64_t>(
+                        "svc.counts", scalarCodec<std::int64_t, std::int64_t>());
+                    tr = &rocks->table<std::int64_t, std::int64_t>(
+                        "svc.counts", scalarCodec<std::int64_t, std::int64_t>());
                     auto lm = mem->load();
                     auto lr = rocks->load();
                     REQUIRE(lm.isOk());
@@ -115,7 +117,8 @@ TEST_CASE("RocksDB writes nothing between checkpoints") {
     TempDir d;
     {
         auto s = open("rocksdb", d.path);
-        auto& t = s->table<std::string, std::int64_t>("t", scalarCodec<std::string, std::int64_t>());
+        auto& t =
+            s->table<std::string, std::int64_t>("t", scalarCodec<std::string, std::int64_t>());
         REQUIRE_FALSE(s->load()->has_value());
         t.upsert("a") = 1;
         REQUIRE(s->checkpoint("one").isOk());
@@ -142,7 +145,8 @@ TEST_CASE("a snapshot is replaced atomically: a crash during a checkpoint keeps 
     o.fs = &ffs;
     {
         auto s = openMemoryStore(d.path, o);
-        auto& t = s->table<std::int64_t, std::int64_t>("t", scalarCodec<std::int64_t, std::int64_t>());
+        auto& t =
+            s->table<std::int64_t, std::int64_t>("t", scalarCodec<std::int64_t, std::int64_t>());
         for (std::int64_t i = 0; i < 1000; ++i) {
             t.upsert(i) = i;
         }
@@ -167,7 +171,8 @@ TEST_CASE("a damaged snapshot is refused, never half-loaded") {
     TempDir d;
     {
         auto s = openMemoryStore(d.path);
-        auto& t = s->table<std::int64_t, std::int64_t>("t", scalarCodec<std::int64_t, std::int64_t>());
+        auto& t =
+            s->table<std::int64_t, std::int64_t>("t", scalarCodec<std::int64_t, std::int64_t>());
         for (std::int64_t i = 0; i < 50; ++i) {
             t.upsert(i) = i * i;
         }
@@ -187,7 +192,8 @@ TEST_CASE("a damaged snapshot is refused, never half-loaded") {
         }
         REQUIRE(posixFileSystem().writeFileAtomic(path, bad).isOk());
         auto s = openMemoryStore(d.path);
-        auto& t = s->table<std::int64_t, std::int64_t>("t", scalarCodec<std::int64_t, std::int64_t>());
+        auto& t =
+            s->table<std::int64_t, std::int64_t>("t", scalarCodec<std::int64_t, std::int64_t>());
         auto cp = s->load();
         REQUIRE_FALSE(cp.isOk());
         CHECK(cp.status().code() == StatusCode::Corruption);
@@ -201,18 +207,26 @@ TEST_CASE("state is kept by table name: renamed or new tables start empty, other
         TempDir d;
         {
             auto s = open(kind, d.path);
-            s->table<std::string, std::int64_t>("Orders.Totals", scalarCodec<std::string, std::int64_t>()).upsert("ann") =
-                5;
-            s->table<std::string, std::int64_t>("Orders.Old", scalarCodec<std::string, std::int64_t>()).upsert("x") = 1;
+            s->table<std::string, std::int64_t>("Orders.Totals",
+                                                scalarCodec<std::string, std::int64_t>())
+                .upsert("ann") = 5;
+            s->table<std::string, std::int64_t>("Orders.Old",
+                                                scalarCodec<std::string, std::int64_t>())
+                .upsert("x") = 1;
             REQUIRE(s->load().isOk());
-            s->table<std::string, std::int64_t>("Orders.Totals", scalarCodec<std::string, std::int64_t>()).upsert("ann") =
-                5;
-            s->table<std::string, std::int64_t>("Orders.Old", scalarCodec<std::string, std::int64_t>()).upsert("x") = 1;
+            s->table<std::string, std::int64_t>("Orders.Totals",
+                                                scalarCodec<std::string, std::int64_t>())
+                .upsert("ann") = 5;
+            s->table<std::string, std::int64_t>("Orders.Old",
+                                                scalarCodec<std::string, std::int64_t>())
+                .upsert("x") = 1;
             REQUIRE(s->checkpoint("v1").isOk());
         }
         auto s = open(kind, d.path);
-        auto& totals = s->table<std::string, std::int64_t>("Orders.Totals", scalarCodec<std::string, std::int64_t>());
-        auto& fresh = s->table<std::string, std::int64_t>("Orders.New", scalarCodec<std::string, std::int64_t>());
+        auto& totals = s->table<std::string, std::int64_t>(
+            "Orders.Totals", scalarCodec<std::string, std::int64_t>());
+        auto& fresh = s->table<std::string, std::int64_t>("Orders.New",
+                                                          scalarCodec<std::string, std::int64_t>());
         auto cp = s->load();
         REQUIRE(cp.isOk());
         REQUIRE(cp->has_value());
@@ -225,7 +239,10 @@ TEST_CASE("state is kept by table name: renamed or new tables start empty, other
 
 TEST_CASE("dynamic rows are stored through the row codec") {
     Schema key{"K", 1, {{"product", FieldType::String, false, {}}}, 0};
-    Schema value{"V", 1, {{"available", FieldType::Int, false, {}}, {"note", FieldType::String, true, {}}}, -1};
+    Schema value{"V",
+                 1,
+                 {{"available", FieldType::Int, false, {}}, {"note", FieldType::String, true, {}}},
+                 -1};
     for (const char* kind : {"memory", "rocksdb"}) {
         TempDir d;
         {
@@ -233,7 +250,8 @@ TEST_CASE("dynamic rows are stored through the row codec") {
             auto& t = s->table<Row, Row>("Stock.Inventory", rowCodec(key, value));
             REQUIRE(s->load().isOk());
             t.upsert({Value{std::string("apple")}}) = {Value{std::int64_t{5}}, Value{}};
-            t.upsert({Value{std::string("pear")}}) = {Value{std::int64_t{2}}, Value{std::string("ripe")}};
+            t.upsert({Value{std::string("pear")}}) = {Value{std::int64_t{2}},
+                                                      Value{std::string("ripe")}};
             REQUIRE(s->checkpoint("").isOk());
         }
         auto s = open(kind, d.path);

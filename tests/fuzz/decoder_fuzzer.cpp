@@ -14,10 +14,11 @@ flow::rt::Schema schema() {
     using flow::rt::FieldType;
     flow::rt::Schema s;
     s.name = "Fuzz.Event";
-    s.fields = {{"id", FieldType::String, false, {}},      {"n", FieldType::Int, false, {}},
-                {"f", FieldType::Float, true, {}},         {"b", FieldType::Bool, false, {}},
-                {"t", FieldType::Timestamp, true, {}},     {"e", FieldType::Enum, false, {"A", "B", "C"}},
-                {"s", FieldType::String, true, {}},        {"d", FieldType::Duration, false, {}}};
+    s.fields = {
+        {"id", FieldType::String, false, {}},  {"n", FieldType::Int, false, {}},
+        {"f", FieldType::Float, true, {}},     {"b", FieldType::Bool, false, {}},
+        {"t", FieldType::Timestamp, true, {}}, {"e", FieldType::Enum, false, {"A", "B", "C"}},
+        {"s", FieldType::String, true, {}},    {"d", FieldType::Duration, false, {}}};
     return s;
 }
 

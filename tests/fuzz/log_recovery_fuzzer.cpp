@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
         return 0;
     }
     for (int i = 0; i < 6; ++i) {
-        (void)(*log)->append("record-" + std::to_string(i) + std::string(static_cast<std::size_t>(i) * 7, 'x'));
+        (void)(*log)->append("record-" + std::to_string(i) +
+                             std::string(static_cast<std::size_t>(i) * 7, 'x'));
     }
     (void)(*log)->sync();
     std::filesystem::copy_file(tmp + "/" + segmentFileName(0), std::string(seedDir) + "/segment",

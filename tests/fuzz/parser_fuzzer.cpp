@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     DiagnosticEngine diags(sources);
     ast::Program program;
     parse::ParseOptions options;
-    FileId id = sources.addFile("fuzz.flow", std::string(reinterpret_cast<const char*>(data), size));
+    FileId id =
+        sources.addFile("fuzz.flow", std::string(reinterpret_cast<const char*>(data), size));
     auto file = parse::parseFile(sources.file(id), program, diags, options);
     if (!file) {
         return 0;

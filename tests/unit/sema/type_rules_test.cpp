@@ -17,12 +17,13 @@ struct Result {
 };
 
 Result typeOf(const std::string& expr) {
-    std::string text = "service S {\n"
-                       "  enum Color { Red, Green }\n"
-                       "  event E { key id: string; n: int; f: float; }\n"
-                       "  table T key id: string { n: int = 0; c: Color = Red; o: int?; on E e { n = e.n; } }\n"
-                       "  query Q(i: int, x: float, s: string, t: timestamp, d: duration, b: bool, oi: int?) = " +
-                       expr + ";\n}\n";
+    std::string text =
+        "service S {\n"
+        "  enum Color { Red, Green }\n"
+        "  event E { key id: string; n: int; f: float; }\n"
+        "  table T key id: string { n: int = 0; c: Color = Red; o: int?; on E e { n = e.n; } }\n"
+        "  query Q(i: int, x: float, s: string, t: timestamp, d: duration, b: bool, oi: int?) = " +
+        expr + ";\n}\n";
     SourceManager sm;
     DiagnosticEngine diags(sm);
     ast::Program program;
@@ -32,8 +33,9 @@ Result typeOf(const std::string& expr) {
     file->moduleName = "t";
     program.files.push_back(std::move(file));
     // The builtins the rules need, as the stdlib declares them.
-    FileId lib = sm.addFile("<stdlib>", "builtin abs(x: int) -> int;\nbuiltin abs(x: float) -> float;\n"
-                                        "builtin coalesce(a: T?, b: T) -> T;\nbuiltin string(x: T) -> string;\n");
+    FileId lib = sm.addFile(
+        "<stdlib>", "builtin abs(x: int) -> int;\nbuiltin abs(x: float) -> float;\n"
+                    "builtin coalesce(a: T?, b: T) -> T;\nbuiltin string(x: T) -> string;\n");
     parse::ParseOptions opts;
     opts.stdlib = true;
     auto libFile = parse::parseFile(sm.file(lib), program, diags, opts);

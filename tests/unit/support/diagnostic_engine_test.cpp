@@ -20,22 +20,24 @@ TEST_CASE("text rendering: location, code, source line and caret span") {
     SourceRange r{{id, 17}, 27};
     diags.report(DiagCode::E0201, r, "event", "OrderPlacd").note("did you mean 'OrderPlaced'?");
     std::string out = diags.renderAllText();
-    CHECK(out ==
-          "orders.flow:2:6: error: unknown event 'OrderPlacd' [E0201]\n"
-          "   2 |   on OrderPlacd o {}\n"
-          "     |      ^~~~~~~~~~\n"
-          "note: did you mean 'OrderPlaced'?\n"
-          "1 error generated.\n");
+    CHECK(out == "orders.flow:2:6: error: unknown event 'OrderPlacd' [E0201]\n"
+                 "   2 |   on OrderPlacd o {}\n"
+                 "     |      ^~~~~~~~~~\n"
+                 "note: did you mean 'OrderPlaced'?\n"
+                 "1 error generated.\n");
 }
 
 TEST_CASE("a note with a location renders its own source line") {
     SourceManager sm;
     FileId id = sm.addFile("a.flow", "event E {}\nevent E {}\n");
     DiagnosticEngine diags(sm);
-    diags.report(DiagCode::E0202, {{id, 17}, 18}, "event", "E").note({{id, 6}, 7}, "previously declared here");
+    diags.report(DiagCode::E0202, {{id, 17}, 18}, "event", "E")
+        .note({{id, 6}, 7}, "previously declared here");
     std::string out = diags.renderAllText();
-    CHECK(out.find("a.flow:2:7: error: duplicate declaration of event 'E' [E0202]") != std::string::npos);
-    CHECK(out.find("a.flow:1:7: note: previously declared here\n   1 | event E {}\n     |       ^\n") !=
+    CHECK(out.find("a.flow:2:7: error: duplicate declaration of event 'E' [E0202]") !=
+          std::string::npos);
+    CHECK(out.find(
+              "a.flow:1:7: note: previously declared here\n   1 | event E {}\n     |       ^\n") !=
           std::string::npos);
 }
 

@@ -30,14 +30,14 @@ bool parseFsyncPolicy(const std::string& s, FsyncPolicy& out);
 struct LogOptions {
     FsyncPolicy fsync = FsyncPolicy::Batch;
     std::uint64_t segmentBytes = 64u << 20;
-    std::uint64_t batchBytes = 1u << 20;    // Batch: sync once this much is unsynced ...
-    std::int64_t batchMicros = 2000;        // ... or the oldest unsynced record is this old
+    std::uint64_t batchBytes = 1u << 20;  // Batch: sync once this much is unsynced ...
+    std::int64_t batchMicros = 2000;      // ... or the oldest unsynced record is this old
     std::uint64_t writeBufferBytes = 1u << 20;
-    std::uint64_t retentionBytes = 0;       // sealed segments beyond this are deleted; 0 keeps all
+    std::uint64_t retentionBytes = 0;  // sealed segments beyond this are deleted; 0 keeps all
     std::uint32_t maxRecordBytes = 16u << 20;
     std::uint32_t indexIntervalBytes = 4096;
-    bool salvage = false;                   // skip (and report) corrupt records instead of failing
-    FileSystem* fs = nullptr;               // null: the POSIX file system
+    bool salvage = false;      // skip (and report) corrupt records instead of failing
+    FileSystem* fs = nullptr;  // null: the POSIX file system
 };
 
 /// What opening the log found and repaired.
@@ -108,9 +108,9 @@ private:
     std::unique_ptr<File> marker_;
     std::string buf_;
     std::uint64_t nextSeq_ = 0;
-    std::uint64_t writtenSeq_ = 0;  // records below this are written to the OS
-    std::uint64_t durableSeq_ = 0;  // records below this are acknowledged
-    std::uint64_t writtenSize_ = 0; // bytes of the active segment written to the OS
+    std::uint64_t writtenSeq_ = 0;   // records below this are written to the OS
+    std::uint64_t durableSeq_ = 0;   // records below this are acknowledged
+    std::uint64_t writtenSize_ = 0;  // bytes of the active segment written to the OS
     std::uint64_t unsyncedBytes_ = 0;
     std::int64_t oldestUnsynced_ = 0;
     std::uint64_t lastIndexPos_ = 0;

@@ -11,7 +11,6 @@
 #include "flow/rt/status.h"
 
 #include <absl/container/flat_hash_map.h>
-
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,9 +39,12 @@ public:
     /// Every live row as (key bytes, value bytes), in no particular order.
     virtual void exportRows(const std::function<void(std::string_view, std::string_view)>& fn) = 0;
     /// Replaces the content with rows from a snapshot; false if a row does not decode.
-    virtual bool importRows(const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>& rows) = 0;
+    virtual bool importRows(
+        const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>&
+            rows) = 0;
     /// Changes since the last checkpoint: puts (value non-null) and deletes.
-    virtual void exportDirty(const std::function<void(std::string_view, const std::string*)>& fn) = 0;
+    virtual void
+    exportDirty(const std::function<void(std::string_view, const std::string*)>& fn) = 0;
     virtual void markClean() = 0;
     virtual std::size_t dirtyCount() const = 0;
     virtual void clear() = 0;
@@ -63,8 +65,8 @@ public:
 /// What the store persists besides the tables: opaque to the store.
 struct Checkpoint {
     std::string meta;
-    std::uint64_t sequence = 0;          // how many checkpoints this store has taken
-    std::vector<std::string> restored;   // registered tables whose state it held
+    std::uint64_t sequence = 0;         // how many checkpoints this store has taken
+    std::vector<std::string> restored;  // registered tables whose state it held
 };
 
 /// Reads a RocksDB-backed table's rows on a cache miss (implemented in rocks_store.cpp,
@@ -74,7 +76,8 @@ public:
     virtual ~RocksAccess() = default;
     virtual bool get(std::string_view key, std::string& value) = 0;
     /// Calls fn(key, value) for every stored key starting with `prefix`.
-    virtual void scan(std::string_view prefix, const std::function<void(std::string_view, std::string_view)>& fn) = 0;
+    virtual void scan(std::string_view prefix,
+                      const std::function<void(std::string_view, std::string_view)>& fn) = 0;
 };
 
 class Store {

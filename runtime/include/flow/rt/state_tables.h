@@ -12,7 +12,8 @@ namespace flow::rt {
 template <typename K, typename V>
 class MemoryTable final : public StateTable<K, V> {
 public:
-    MemoryTable(std::string name, TableCodec<K, V> codec) : name_(std::move(name)), codec_(std::move(codec)) {}
+    MemoryTable(std::string name, TableCodec<K, V> codec)
+        : name_(std::move(name)), codec_(std::move(codec)) {}
 
     const std::string& name() const override { return name_; }
     const V* find(const K& key) override {
@@ -44,8 +45,9 @@ public:
             fn(kb, vb);
         }
     }
-    bool importRows(const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>& rows)
-        override {
+    bool importRows(
+        const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>&
+            rows) override {
         rows_.clear();
         return rows([this](std::string_view kb, std::string_view vb) {
             K k{};
@@ -158,7 +160,9 @@ public:
             fn(kb, vb);
         });
     }
-    bool importRows(const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>&) override {
+    bool importRows(
+        const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>&)
+        override {
         return false;  // RocksDB tables are restored by the database itself
     }
     void exportDirty(const std::function<void(std::string_view, const std::string*)>& fn) override {

@@ -13,9 +13,9 @@ enum class StatusCode {
     Corruption,       // a checksum or structure check failed on stored data
     IoError,          // the operating system refused (ENOSPC, EIO, ...)
     NotFound,
-    OutOfRange,       // an offset before the first retained record or past the end
-    Unavailable,      // not yet: a reader is ahead of the writer
-    Failed,           // the log stopped accepting writes after an unrecoverable error
+    OutOfRange,   // an offset before the first retained record or past the end
+    Unavailable,  // not yet: a reader is ahead of the writer
+    Failed,       // the log stopped accepting writes after an unrecoverable error
 };
 
 class [[nodiscard]] Status {

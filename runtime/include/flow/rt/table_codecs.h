@@ -47,7 +47,9 @@ TableCodec<K, V> scalarCodec() {
     return {[](const K& k, std::string& o) { encodeScalar(k, o); },
             [](std::string_view i, K& k) { return decodeScalar(i, k); },
             [](const V& v, std::string& o) { encodeScalar(v, o); },
-            [](std::string_view i, V& v) { return decodeScalar(i, v); }};
+            [](std::string_view i, V& v) {
+                return decodeScalar(i, v);
+            }};
 }
 
 /// Keys and values as dynamic rows in the compact row format.
@@ -55,7 +57,9 @@ inline TableCodec<Row, Row> rowCodec(Schema keySchema, Schema valueSchema) {
     return {[keySchema](const Row& k, std::string& o) { (void)encodeRow(keySchema, k, o); },
             [keySchema](std::string_view i, Row& k) { return decodeRow(keySchema, i, k).isOk(); },
             [valueSchema](const Row& v, std::string& o) { (void)encodeRow(valueSchema, v, o); },
-            [valueSchema](std::string_view i, Row& v) { return decodeRow(valueSchema, i, v).isOk(); }};
+            [valueSchema](std::string_view i, Row& v) {
+                return decodeRow(valueSchema, i, v).isOk();
+            }};
 }
 
 }  // namespace flow::rt

@@ -38,11 +38,21 @@ struct Schema {
 using Value = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
 using Row = std::vector<Value>;
 
-inline bool isNone(const Value& v) { return std::holds_alternative<std::monostate>(v); }
-inline std::int64_t asInt(const Value& v) { return std::get<std::int64_t>(v); }
-inline double asFloat(const Value& v) { return std::get<double>(v); }
-inline const std::string& asString(const Value& v) { return std::get<std::string>(v); }
-inline bool asBool(const Value& v) { return std::get<bool>(v); }
+inline bool isNone(const Value& v) {
+    return std::holds_alternative<std::monostate>(v);
+}
+inline std::int64_t asInt(const Value& v) {
+    return std::get<std::int64_t>(v);
+}
+inline double asFloat(const Value& v) {
+    return std::get<double>(v);
+}
+inline const std::string& asString(const Value& v) {
+    return std::get<std::string>(v);
+}
+inline bool asBool(const Value& v) {
+    return std::get<bool>(v);
+}
 
 /// True if `v` has the storage class of `spec` (or is none for an optional field).
 bool valueFits(const Value& v, const FieldSpec& spec);
