@@ -596,7 +596,8 @@ Status LogReader::readMarker() {
         haveMarker_ = false;
         return Status::ok();
     }
-    // The writer rewrites the marker in place: retry a torn read.
+    // The writer rewrites the marker in place: retry a torn read. If it stays torn,
+    // report "not yet" rather than read past what is acknowledged.
     for (int attempt = 0; attempt < 5; ++attempt) {
         FLOW_RT_TRY((*f)->readAt(0, kMarkerBytes, m));
         if (m.size() == kMarkerBytes &&
@@ -608,8 +609,7 @@ Status LogReader::readMarker() {
             return Status::ok();
         }
     }
-    haveMarker_ = false;
-    return Status::ok();
+    return Status::unavailable(dir_ + ": the durable position is being updated");
 }
 
 Status LogReader::openSegmentFor(std::uint64_t seq) {
@@ -703,8 +703,11 @@ Status LogReader::next(std::string& record, std::uint64_t& seq) {
             if (haveMarker_) {
                 if (markSeg_ == segBase_) {
                     limit = std::min(limit, markOffset_);
+                } else if (markSeg_ > segBase_) {
+                    sealed = true;
                 } else {
-                    sealed = markSeg_ > segBase_;
+                    // A segment the writer has created but not yet acknowledged anything in.
+                    limit = std::min<std::uint64_t>(limit, kSegmentHeaderBytes);
                 }
             }
         }
