@@ -315,6 +315,9 @@ struct File {
     std::vector<DeclPtr> decls;  // services, top-level tests, builtins
     std::vector<Comment> comments;
     bool isStdlib = false;
+    /// Every expression of the file, in creation order (not owned): lets the loader
+    /// renumber expression ids after parsing files in parallel.
+    std::vector<Expr*> exprs;
 };
 
 /// Every file of one compilation: the root file first, then imports in load order,

@@ -67,8 +67,9 @@ struct Expr {
 
     const ExprKind kind;
     SourceRange range;
-    /// Dense per-program index into sema's side tables.
-    const std::uint32_t id;
+    /// Dense per-program index into sema's side tables. Assigned while parsing and
+    /// renumbered once when files parsed in parallel are put in program order.
+    std::uint32_t id;
 };
 
 using ExprPtr = std::unique_ptr<Expr>;

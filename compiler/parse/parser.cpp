@@ -400,6 +400,7 @@ public:
         : file_(file), offsets_(offsets), program_(program), diags_(diags), options_(options) {}
 
     bool failed() const { return failed_; }
+    std::vector<ast::Expr*> takeExprs() { return std::move(exprs_); }
 
     std::unique_ptr<ast::File> buildFile(G::FileContext* ctx) {
         auto f = std::make_unique<ast::File>();
@@ -433,6 +434,14 @@ private:
         return offsets_.token(n->getSymbol());
     }
     std::uint32_t nextId() { return program_.exprCount++; }
+
+    /// Creates an expression node with the next id and records it in the file's list.
+    template <typename T, typename... Args>
+    std::unique_ptr<T> make(SourceRange r, Args&&... args) {
+        auto e = std::make_unique<T>(r, nextId(), std::forward<Args>(args)...);
+        exprs_.push_back(e.get());
+        return e;
+    }
 
     template <typename... Args>
     void error(DiagCode code, SourceRange where, const Args&... args) {
@@ -856,7 +865,7 @@ private:
         std::uint32_t& depth;
     };
 
-    ast::ExprPtr placeholder(SourceRange r) { return std::make_unique<ast::NoneLit>(r, nextId()); }
+    ast::ExprPtr placeholder(SourceRange r) { return make<ast::NoneLit>(r); }
 
     ast::ExprPtr expr(G::ExprContext* ctx) {
         SourceRange r = range(ctx);
@@ -877,8 +886,7 @@ private:
         }
         if (auto* e = as<G::MemberExprContext>(ctx)) {
             auto base = expr(e->expr());
-            return std::make_unique<ast::MemberExpr>(r, nextId(), std::move(base),
-                                                     memberName(e->memberName()));
+            return make<ast::MemberExpr>(r, std::move(base), memberName(e->memberName()));
         }
         if (auto* e = as<G::IndexExprContext>(ctx)) {
             auto es = e->expr();
@@ -887,7 +895,7 @@ private:
             for (std::size_t i = 1; i < es.size(); ++i) {
                 keys.push_back(expr(es[i]));
             }
-            return std::make_unique<ast::IndexExpr>(r, nextId(), std::move(base), std::move(keys));
+            return make<ast::IndexExpr>(r, std::move(base), std::move(keys));
         }
         if (auto* e = as<G::CallExprContext>(ctx)) {
             auto es = e->expr();
@@ -896,12 +904,11 @@ private:
             for (std::size_t i = 1; i < es.size(); ++i) {
                 args.push_back(expr(es[i]));
             }
-            return std::make_unique<ast::CallExpr>(r, nextId(), std::move(callee), std::move(args));
+            return make<ast::CallExpr>(r, std::move(callee), std::move(args));
         }
         if (auto* e = as<G::MatchesExprContext>(ctx)) {
             auto subject = expr(e->expr());
-            return std::make_unique<ast::MatchesExpr>(r, nextId(), std::move(subject),
-                                                      record(e->recordLit()));
+            return make<ast::MatchesExpr>(r, std::move(subject), record(e->recordLit()));
         }
         if (auto* e = as<G::UnaryExprContext>(ctx)) {
             if (e->op->getType() == L::MINUS) {
@@ -914,17 +921,17 @@ private:
             }
             auto operand = expr(e->expr());
             auto op = e->op->getType() == L::BANG ? ast::UnaryOp::Not : ast::UnaryOp::Neg;
-            return std::make_unique<ast::UnaryExpr>(r, nextId(), op, std::move(operand));
+            return make<ast::UnaryExpr>(r, op, std::move(operand));
         }
         if (auto* e = as<G::ExistsExprContext>(ctx)) {
             auto operand = expr(e->expr());
-            return std::make_unique<ast::ExistsExpr>(r, nextId(), std::move(operand));
+            return make<ast::ExistsExpr>(r, std::move(operand));
         }
         if (auto* e = as<G::BinaryExprContext>(ctx)) {
             auto lhs = expr(e->expr(0));
             auto rhs = expr(e->expr(1));
-            auto out = std::make_unique<ast::BinaryExpr>(r, nextId(), binaryOp(e->op->getType()),
-                                                         std::move(lhs), std::move(rhs));
+            auto out = make<ast::BinaryExpr>(r, binaryOp(e->op->getType()), std::move(lhs),
+                                             std::move(rhs));
             out->opRange = range(e->op);
             return out;
         }
@@ -974,17 +981,16 @@ private:
                 error(DiagCode::E0106, r, "float", text, "out of range");
                 v = 0;
             }
-            return std::make_unique<ast::FloatLit>(r, nextId(), v, text);
+            return make<ast::FloatLit>(r, v, text);
         }
         if (auto* p = as<G::StringLitContext>(ctx)) {
-            return std::make_unique<ast::StringLit>(r, nextId(),
-                                                    decodeString(p->STRING()->getSymbol()));
+            return make<ast::StringLit>(r, decodeString(p->STRING()->getSymbol()));
         }
         if (auto* p = as<G::BoolLitContext>(ctx)) {
-            return std::make_unique<ast::BoolLit>(r, nextId(), p->TRUE() != nullptr);
+            return make<ast::BoolLit>(r, p->TRUE() != nullptr);
         }
         if (as<G::NoneLitContext>(ctx) != nullptr) {
-            return std::make_unique<ast::NoneLit>(r, nextId());
+            return make<ast::NoneLit>(r);
         }
         if (auto* p = as<G::DurationLitContext>(ctx)) {
             return durationLiteral(text(p->DURATION()), r);
@@ -993,13 +999,13 @@ private:
             return timestampLiteral(text(p->TIMESTAMP()), r);
         }
         if (as<G::NameRefContext>(ctx) != nullptr) {
-            return std::make_unique<ast::NameExpr>(r, nextId(), text(r));
+            return make<ast::NameExpr>(r, text(r));
         }
         if (as<G::CountRefContext>(ctx) != nullptr) {
-            return std::make_unique<ast::NameExpr>(r, nextId(), "count");
+            return make<ast::NameExpr>(r, "count");
         }
         if (as<G::WindowRefContext>(ctx) != nullptr) {
-            return std::make_unique<ast::WindowExpr>(r, nextId());
+            return make<ast::WindowExpr>(r);
         }
         if (auto* p = as<G::ParenExprContext>(ctx)) {
             auto inner = expr(p->expr());
@@ -1018,11 +1024,11 @@ private:
         if (res.ec != std::errc() || mag > kMax + (negative ? 1 : 0)) {
             error(DiagCode::E0106, r, "integer", (negative ? "-" : "") + text,
                   "does not fit in a 64-bit signed int");
-            return std::make_unique<ast::IntLit>(r, nextId(), 0);
+            return make<ast::IntLit>(r, 0);
         }
         std::int64_t v =
             negative ? static_cast<std::int64_t>(0 - mag) : static_cast<std::int64_t>(mag);
-        return std::make_unique<ast::IntLit>(r, nextId(), v);
+        return make<ast::IntLit>(r, v);
     }
 
     ast::ExprPtr durationLiteral(const std::string& text, SourceRange r) {
@@ -1051,7 +1057,7 @@ private:
         } else {
             micros = static_cast<std::int64_t>(n) * factor;
         }
-        return std::make_unique<ast::DurationLit>(r, nextId(), micros, text);
+        return make<ast::DurationLit>(r, micros, text);
     }
 
     ast::ExprPtr timestampLiteral(const std::string& text, SourceRange r) {
@@ -1087,13 +1093,12 @@ private:
         }
         if (!problem.empty()) {
             error(DiagCode::E0106, r, "timestamp", text, problem);
-            return std::make_unique<ast::TimestampLit>(r, nextId(), 0, text);
+            return make<ast::TimestampLit>(r, 0, text);
         }
         std::int64_t days =
             daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
         std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second;
-        return std::make_unique<ast::TimestampLit>(r, nextId(), secs * kMicrosPerSecond + frac,
-                                                   text);
+        return make<ast::TimestampLit>(r, secs * kMicrosPerSecond + frac, text);
     }
 
     /// Decodes a STRING token: `\" \\ \n \t \r \u{X...}`; anything else is E0105.
@@ -1231,6 +1236,7 @@ private:
     const ParseOptions& options_;
     static constexpr std::size_t kMaxErrors = 100;
 
+    std::vector<ast::Expr*> exprs_;
     std::uint32_t depth_ = 0;
     bool tooDeep_ = false;
     bool failed_ = false;
@@ -1521,6 +1527,7 @@ std::unique_ptr<ast::File> parseFile(const SourceFile& file, ast::Program& progr
 
     AstBuilder builder(file, offsets, program, diags, options);
     auto out = builder.buildFile(tree);
+    out->exprs = builder.takeExprs();
     for (const Token* t : tokens.getTokens()) {
         if (t->getChannel() == L::COMMENTS) {
             out->comments.push_back({offsets.token(t), t->getText()});

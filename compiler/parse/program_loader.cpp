@@ -1,9 +1,12 @@
 // parse/program_loader.cpp - reads the root file and everything it imports, in order.
 #include "parse/program_loader.h"
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 namespace flow::parse {
 
@@ -54,26 +57,90 @@ std::string baseName(const std::string& path) {
     return fs::path(path).stem().string();
 }
 
+/// Loads the files of a program in waves: the roots, then every file they import, and
+/// so on. Reading and registering files happens on this thread; the files of one wave
+/// are lexed and parsed on all cores. Everything that depends on order — the order of
+/// files in the program, expression ids, which import reports a missing file or a
+/// cycle — follows the files and imports as written, never the timing of threads.
 class Loader {
 public:
-    Loader(SourceManager& sources, DiagnosticEngine& diags, const ParseOptions& options,
-           ast::Program& program)
-        : sources_(sources), diags_(diags), options_(options), program_(program) {}
+    Loader(SourceManager& sources, DiagnosticEngine& diags, const ParseOptions& options)
+        : sources_(sources), diags_(diags), options_(options) {}
 
-    /// Loads `path` (already normalised) and, depth first, its imports. `via` is the
-    /// import that named it, for diagnostics. Returns the file id, or 0.
-    FileId load(const std::string& path, SourceRange via) {
-        auto found = byPath_.find(path);
-        if (found != byPath_.end()) {
-            if (onStack(found->second)) {
-                reportCycle(found->second, via);
+    void load(const std::vector<std::string>& roots) {
+        std::vector<Pending> wave;
+        for (const std::string& r : roots) {
+            wave.push_back({fs::path(r).lexically_normal().string(), {}});
+        }
+        while (!wave.empty()) {
+            std::vector<FileId> toParse;
+            for (const Pending& p : wave) {
+                if (FileId id = admit(p)) {
+                    toParse.push_back(id);
+                }
             }
-            return found->second;
+            parseAll(toParse);
+            std::vector<Pending> next;
+            for (FileId id : toParse) {
+                auto it = parsed_.find(id);
+                if (it == parsed_.end()) {
+                    continue;
+                }
+                const std::string& from = sources_.file(id).path();
+                for (const ast::Import& imp : it->second->imports) {
+                    std::string target =
+                        (fs::path(from).parent_path() / imp.path).lexically_normal().string();
+                    if (byPath_.count(target) == 0 && !queued(next, target)) {
+                        next.push_back({target, imp.range});
+                    }
+                }
+            }
+            wave = std::move(next);
+        }
+    }
+
+    /// The parsed files in program order (depth-first from the roots, imports in the
+    /// order written), with imports resolved, cycles reported and ids renumbered.
+    void finish(const std::vector<std::string>& roots, ast::Program& program) {
+        for (const std::string& r : roots) {
+            auto it = byPath_.find(fs::path(r).lexically_normal().string());
+            if (it != byPath_.end()) {
+                visit(it->second, program);
+            }
+        }
+        std::uint32_t next = 0;
+        for (const auto& f : program.files) {
+            for (ast::Expr* e : f->exprs) {
+                e->id = next++;
+            }
+        }
+        program.exprCount = next;
+    }
+
+private:
+    struct Pending {
+        std::string path;
+        SourceRange via;  // the import that named it first
+    };
+
+    static bool queued(const std::vector<Pending>& v, const std::string& path) {
+        for (const Pending& p : v) {
+            if (p.path == path) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// Reads and registers one file; returns its id if it is to be parsed.
+    FileId admit(const Pending& p) {
+        if (byPath_.count(p.path) != 0) {
+            return 0;
         }
         if (byPath_.size() >= options_.limits.maxFiles) {
             // Reported once: every further import is over the same limit.
             if (!tooManyFiles_) {
-                diags_.report(DiagCode::E0903, via, options_.limits.maxFiles);
+                diags_.report(DiagCode::E0903, p.via, options_.limits.maxFiles);
                 tooManyFiles_ = true;
             }
             return 0;
@@ -81,67 +148,104 @@ public:
         std::string text, error;
         bool tooLarge = false;
         std::size_t size = 0;
-        if (!readFile(path, options_.limits.maxFileBytes, text, error, tooLarge, size)) {
-            diags_.report(DiagCode::E0204, via, path, error);
+        if (!readFile(p.path, options_.limits.maxFileBytes, text, error, tooLarge, size)) {
+            diags_.report(DiagCode::E0204, p.via, p.path, error);
+            byPath_[p.path] = 0;
             return 0;
         }
-        FileId id = sources_.addFile(path, std::move(text));
-        byPath_[path] = id;
+        FileId id = sources_.addFile(p.path, std::move(text));
+        byPath_[p.path] = id;
         if (tooLarge) {
             diags_.report(DiagCode::E0901, {{id, 0}, 0}, size, options_.limits.maxFileBytes);
-            return id;
+            return 0;
         }
-        auto file = parse::parseFile(sources_.file(id), program_, diags_, options_);
-        if (!file) {
-            return id;
-        }
-        file->moduleName = file->module ? file->module->name : baseName(path);
-        ast::File* raw = file.get();
-        program_.files.push_back(std::move(file));
-        stack_.push_back({id, {}});
-        for (ast::Import& imp : raw->imports) {
-            stack_.back().via = imp.range;
-            fs::path target = fs::path(path).parent_path() / imp.path;
-            imp.resolved = load(target.lexically_normal().string(), imp.range);
-        }
-        stack_.pop_back();
         return id;
     }
 
-private:
-    struct Frame {
-        FileId file;
-        SourceRange via;  // the import being followed from this file
+    struct Result {
+        std::unique_ptr<ast::File> file;
+        std::unique_ptr<DiagnosticEngine> diags;
     };
 
-    bool onStack(FileId id) const {
-        for (const Frame& f : stack_) {
-            if (f.file == id) {
-                return true;
+    /// Parses the files on up to as many threads as there are cores. No file is added
+    /// to the SourceManager meanwhile, so reading it from several threads is safe.
+    void parseAll(const std::vector<FileId>& ids) {
+        std::vector<Result> results(ids.size());
+        auto work = [&](std::size_t i) {
+            ast::Program scratch;  // ids are renumbered in finish()
+            results[i].diags = std::make_unique<DiagnosticEngine>(sources_);
+            results[i].file =
+                parse::parseFile(sources_.file(ids[i]), scratch, *results[i].diags, options_);
+        };
+        std::size_t threads =
+            std::min<std::size_t>(ids.size(), std::max(1u, std::thread::hardware_concurrency()));
+        if (threads <= 1) {
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                work(i);
+            }
+        } else {
+            std::atomic<std::size_t> nextIndex{0};
+            std::vector<std::thread> pool;
+            for (std::size_t t = 0; t < threads; ++t) {
+                pool.emplace_back([&] {
+                    for (std::size_t i = nextIndex++; i < ids.size(); i = nextIndex++) {
+                        work(i);
+                    }
+                });
+            }
+            for (std::thread& t : pool) {
+                t.join();
             }
         }
-        return false;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            diags_.absorb(*results[i].diags);
+            if (results[i].file) {
+                results[i].file->moduleName = results[i].file->module
+                                                  ? results[i].file->module->name
+                                                  : baseName(sources_.file(ids[i]).path());
+                parsed_[ids[i]] = std::move(results[i].file);
+            }
+        }
     }
 
-    void reportCycle(FileId target, SourceRange via) {
-        std::string chain;
-        bool in = false;
-        for (const Frame& f : stack_) {
-            in = in || f.file == target;
-            if (in) {
-                chain += sources_.file(f.file).path() + " -> ";
-            }
+    void visit(FileId id, ast::Program& program) {
+        auto it = parsed_.find(id);
+        if (it == parsed_.end() || it->second == nullptr) {
+            return;  // not parsed (errors), or already placed
         }
-        chain += sources_.file(target).path();
-        diags_.report(DiagCode::E0205, via, chain);
+        ast::File* file = it->second.get();
+        program.files.push_back(std::move(it->second));
+        stack_.push_back(id);
+        const std::string& from = sources_.file(id).path();
+        for (ast::Import& imp : file->imports) {
+            std::string target =
+                (fs::path(from).parent_path() / imp.path).lexically_normal().string();
+            auto found = byPath_.find(target);
+            imp.resolved = found == byPath_.end() ? 0 : found->second;
+            if (imp.resolved == 0) {
+                continue;
+            }
+            auto onStack = std::find(stack_.begin(), stack_.end(), imp.resolved);
+            if (onStack != stack_.end()) {
+                std::string chain;
+                for (auto s = onStack; s != stack_.end(); ++s) {
+                    chain += sources_.file(*s).path() + " -> ";
+                }
+                chain += sources_.file(imp.resolved).path();
+                diags_.report(DiagCode::E0205, imp.range, chain);
+                continue;
+            }
+            visit(imp.resolved, program);
+        }
+        stack_.pop_back();
     }
 
     SourceManager& sources_;
     DiagnosticEngine& diags_;
     const ParseOptions& options_;
-    ast::Program& program_;
-    std::map<std::string, FileId> byPath_;
-    std::vector<Frame> stack_;
+    std::map<std::string, FileId> byPath_;  // 0: could not be read
+    std::map<FileId, std::unique_ptr<ast::File>> parsed_;
+    std::vector<FileId> stack_;
     bool tooManyFiles_ = false;
 };
 
@@ -151,10 +255,9 @@ ast::Program loadProgram(const std::vector<std::string>& roots,
                          const std::vector<EmbeddedFile>& embedded, SourceManager& sources,
                          DiagnosticEngine& diags, const ParseOptions& options) {
     ast::Program program;
-    Loader loader(sources, diags, options, program);
-    for (const std::string& root : roots) {
-        loader.load(fs::path(root).lexically_normal().string(), {});
-    }
+    Loader loader(sources, diags, options);
+    loader.load(roots);
+    loader.finish(roots, program);
     ParseOptions stdlibOptions = options;
     stdlibOptions.stdlib = true;
     for (const EmbeddedFile& e : embedded) {

@@ -74,6 +74,20 @@ Diagnostic& DiagnosticEngine::add(DiagCode code, SourceRange range, std::string 
     return diags_.back();
 }
 
+void DiagnosticEngine::absorb(DiagnosticEngine& other) {
+    for (Diagnostic& d : other.diags_) {
+        if (d.severity == Severity::Error) {
+            ++errorCount_;
+        } else if (d.severity == Severity::Warning) {
+            ++warningCount_;
+        }
+        diags_.push_back(std::move(d));
+    }
+    other.diags_.clear();
+    other.errorCount_ = 0;
+    other.warningCount_ = 0;
+}
+
 std::vector<const Diagnostic*> DiagnosticEngine::sorted() const {
     // Keys are computed once: a flood of diagnostics must not copy a path per comparison.
     struct Key {

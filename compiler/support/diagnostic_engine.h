@@ -39,6 +39,10 @@ public:
 
     const SourceManager& sources() const { return sources_; }
 
+    /// Moves every diagnostic of `other` (a phase run on another thread) into this one,
+    /// in the order they were reported.
+    void absorb(DiagnosticEngine& other);
+
 private:
     Diagnostic& add(DiagCode code, SourceRange range, std::string message);
     void renderLocated(std::string& out, SourceRange range, Severity severity,
