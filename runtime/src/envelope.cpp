@@ -98,6 +98,8 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
     putZigzag(out, env.time);
     putVarint(out, env.seq);
     putVarint(out, env.version);
+    putVarint(out, env.ingest);
+    putVarint(out, env.depth);
     putBytes(out, env.type);
     putBytes(out, env.key);
     out.append(payload);
@@ -109,12 +111,13 @@ Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& 
     if (!r.byte(format) || format != kEnvelopeFormat) {
         return Status::corruption("unknown envelope format");
     }
-    std::uint64_t version = 0;
+    std::uint64_t version = 0, depth = 0;
     std::string_view type, key;
     if (!r.fixed64(env.id.hi) || !r.fixed64(env.id.lo) || !r.fixed64(env.causation.hi) ||
         !r.fixed64(env.causation.lo) || !r.fixed64(env.correlation.hi) ||
         !r.fixed64(env.correlation.lo) || !r.zigzag(env.time) || !r.varint(env.seq) ||
-        !r.varint(version) || version == 0 || version > 0xFFFF || !r.bytes(type, kMaxTypeBytes) ||
+        !r.varint(version) || version == 0 || version > 0xFFFF || !r.varint(env.ingest) ||
+        !r.varint(depth) || depth > 0xFFFFFFFFu || !r.bytes(type, kMaxTypeBytes) ||
         !r.bytes(key, kMaxKeyBytes)) {
         return Status::corruption("truncated or invalid envelope");
     }
@@ -122,6 +125,7 @@ Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& 
         return Status::corruption("invalid event type in envelope");
     }
     env.version = static_cast<std::uint32_t>(version);
+    env.depth = static_cast<std::uint32_t>(depth);
     env.type.assign(type);
     env.key.assign(key);
     payload = r.rest();

@@ -168,6 +168,8 @@ TEST_CASE("envelopes round-trip and ids are deterministic") {
     e.time = 1704067200000000;
     e.seq = 12345;
     e.version = 2;
+    e.ingest = 77;
+    e.depth = 3;
     e.type = "Orders.OrderPlaced";
     e.key = "o1";
     std::string rec;
@@ -181,6 +183,8 @@ TEST_CASE("envelopes round-trip and ids are deterministic") {
     CHECK(back.time == e.time);
     CHECK(back.seq == e.seq);
     CHECK(back.version == 2);
+    CHECK(back.ingest == 77);
+    CHECK(back.depth == 3);
     CHECK(back.type == e.type);
     CHECK(back.key == "o1");
     // Same causation and index, same id; different index or causation, different id.

@@ -34,7 +34,8 @@ def row(i):
 
 def envelope(i, payload):
     ids = struct.pack("<QQQQQQ", i, i + 1, i + 2, i + 3, i + 4, i + 5)
-    return (b"\x01" + ids + zigzag(1704067200000000 + i) + varint(i) + varint(1) + blob(b"Fuzz.Event")
+    return (b"\x01" + ids + zigzag(1704067200000000 + i) + varint(i) + varint(1) + varint(i) + varint(i % 3)
+            + blob(b"Fuzz.Event")
             + blob(b"order-%d" % i) + payload)
 
 

@@ -2,7 +2,8 @@
 //
 // A stored record is the envelope followed by the payload (the row, see codec.h):
 //   format byte (1) | id (16) | causation (16) | correlation (16) | time (zigzag)
-//   | seq (varint) | version (varint) | type (bytes) | key (bytes) | payload (rest)
+//   | seq (varint) | version (varint) | ingest (varint) | depth (varint)
+//   | type (bytes) | key (bytes) | payload (rest)
 #pragma once
 
 #include "flow/rt/status.h"
@@ -44,6 +45,13 @@ struct Envelope {
     std::int64_t time = 0;  // event time, UTC microseconds
     std::uint64_t seq = 0;  // position in the owner's log
     std::uint32_t version = 1;
+    /// The position, in the order requests entered the estate, of the request (input
+    /// event, command) that caused this event; shared by everything it caused.
+    std::uint64_t ingest = 0;
+    /// Causal distance from that request: 0 for the input itself, 1 for what a command
+    /// or a reaction to it emitted, and so on. Services process events in (ingest,
+    /// depth) order, which makes processing, replay and tests deterministic.
+    std::uint32_t depth = 0;
     std::string type;  // "Orders.OrderPlaced"
     std::string key;   // the encoded key value (partitioning)
 };
