@@ -4,6 +4,9 @@
 #include "ast/ast_printer.h"
 #include "ast/formatter.h"
 #include "driver/graph.h"
+#include "ir/ir_printer.h"
+#include "ir/ir_verifier.h"
+#include "lower/ast_to_ir.h"
 #include "parse/parser.h"
 #include "parse/program_loader.h"
 #include "sema/sema.h"
@@ -204,6 +207,21 @@ int verifyDiagnostics(const Compilation& c) {
 
 // ---- Subcommands ---------------------------------------------------------------------------
 
+/// Lowers a program sema accepted, and verifies the IR. A verifier failure is an
+/// internal compiler error, never the user's: it is reported as such.
+std::unique_ptr<ir::Program> lowerChecked(const Compilation& c) {
+    auto program = lower::lowerProgram(c.program, *c.sema, c.sources);
+    auto problems = ir::verify(*program);
+    if (!problems.empty()) {
+        std::cerr << "flowc: internal compiler error: the IR failed verification:\n";
+        for (const std::string& p : problems) {
+            std::cerr << "  " << p << "\n";
+        }
+        return nullptr;
+    }
+    return program;
+}
+
 int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
     Compilation c;
     if (opts.emit == "tokens") {
@@ -231,15 +249,24 @@ int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
         return ok ? 0 : 1;
     }
     bool wantSema = opts.emit == "sema";
-    if (opts.emit != "ast" && !wantSema) {
+    bool wantIr = opts.emit == "ir";
+    if (opts.emit != "ast" && !wantSema && !wantIr) {
         std::cerr << "flowc: error: --emit=" << opts.emit
-                  << " is not available (choose tokens, ast or sema)\n";
+                  << " is not available (choose tokens, ast, sema or ir)\n";
         return 2;
     }
-    bool ok = compile(files, opts, c, wantSema);
+    bool ok = compile(files, opts, c, wantSema || wantIr);
     printDiagnostics(c, opts);
     if (!ok) {
         return 1;
+    }
+    if (wantIr) {
+        auto program = lowerChecked(c);
+        if (!program) {
+            return 1;
+        }
+        std::cout << ir::printProgram(*program);
+        return 0;
     }
     std::cout << (wantSema ? sema::printSema(c.program, *c.sema, c.sources)
                            : ast::printAst(c.program, c.sources));

@@ -559,6 +559,10 @@ void Analyzer::resolveSignatures() {
     }
 }
 
+bool sameExpr(const ast::Expr& a, const ast::Expr& b) {
+    return Analyzer::sameExpr(a, b);
+}
+
 std::unique_ptr<SemaResult> analyze(const ast::Program& program, DiagnosticEngine& diags) {
     auto result = std::make_unique<SemaResult>();
     Analyzer analyzer(program, diags, *result);

@@ -15,6 +15,9 @@ namespace flow::sema {
 /// reported.
 std::unique_ptr<SemaResult> analyze(const ast::Program& program, DiagnosticEngine& diags);
 
+/// Structural equality of expressions, as `group by` matching uses it.
+bool sameExpr(const ast::Expr& a, const ast::Expr& b);
+
 /// `--emit=sema`: every declaration with its resolved types, keys, subscriptions and
 /// the type of every expression. Deterministic.
 std::string printSema(const ast::Program& program, const SemaResult& result,

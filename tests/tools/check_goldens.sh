@@ -6,7 +6,7 @@ flowc=$1
 root=$2
 cd "$root/examples/shop"
 status=0
-for stage in ast sema; do
+for stage in ast sema ir; do
     golden="$root/tests/golden/dumps/shop.$stage"
     actual=$("$flowc" --emit=$stage shop.flow)
     if [[ ${FLOW_UPDATE_GOLDENS:-0} == 1 ]]; then

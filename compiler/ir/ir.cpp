@@ -1,0 +1,119 @@
+// ir/ir.cpp - ABI layouts and names of IR enums.
+#include "ir/ir.h"
+
+namespace flow::ir {
+
+const char* scalarName(Scalar s) {
+    switch (s) {
+    case Scalar::Bool:
+        return "bool";
+    case Scalar::Int:
+        return "int";
+    case Scalar::Float:
+        return "float";
+    case Scalar::String:
+        return "string";
+    case Scalar::Timestamp:
+        return "timestamp";
+    case Scalar::Duration:
+        return "duration";
+    case Scalar::Enum:
+        return "enum";
+    }
+    return "?";
+}
+
+const char* kernelKindName(KernelKind k) {
+    switch (k) {
+    case KernelKind::Defaults:
+        return "defaults";
+    case KernelKind::Handler:
+        return "handler";
+    case KernelKind::Key:
+        return "key";
+    case KernelKind::Reaction:
+        return "reaction";
+    case KernelKind::Command:
+        return "command";
+    case KernelKind::Predicate:
+        return "predicate";
+    case KernelKind::Project:
+        return "project";
+    case KernelKind::QueryExpr:
+        return "query";
+    case KernelKind::Upcast:
+        return "upcast";
+    case KernelKind::TestExpect:
+        return "expect";
+    }
+    return "?";
+}
+
+const char* aggKindName(AggKind k) {
+    switch (k) {
+    case AggKind::Count:
+        return "count";
+    case AggKind::Sum:
+        return "sum";
+    case AggKind::Min:
+        return "min";
+    case AggKind::Max:
+        return "max";
+    case AggKind::Avg:
+        return "avg";
+    case AggKind::First:
+        return "first";
+    case AggKind::Last:
+        return "last";
+    }
+    return "?";
+}
+
+namespace {
+
+std::uint32_t scalarSize(Scalar s) {
+    switch (s) {
+    case Scalar::Bool:
+        return 1;
+    case Scalar::String:
+        return 16;
+    default:
+        return 8;
+    }
+}
+
+std::uint32_t roundUp(std::uint32_t n, std::uint32_t a) { return (n + a - 1) / a * a; }
+
+}  // namespace
+
+std::uint32_t alignOf(const Type& t) { return t.is(Scalar::Bool) ? 1 : 8; }
+
+std::uint32_t sizeOf(const Type& t) {
+    std::uint32_t v = scalarSize(t.scalar);
+    if (!t.optional) {
+        return v;
+    }
+    // A presence byte, then the value at its alignment.
+    return roundUp(1, alignOf(t)) + v;
+}
+
+void computeLayout(Layout& l) {
+    std::uint32_t offset = 0;
+    for (Field& f : l.fields) {
+        offset = roundUp(offset, alignOf(f.type));
+        f.offset = offset;
+        offset += sizeOf(f.type);
+    }
+    l.size = roundUp(offset == 0 ? 8 : offset, 8);
+}
+
+int Layout::find(const std::string& field) const {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (fields[i].name == field) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+}  // namespace flow::ir
