@@ -82,11 +82,15 @@ std::uint32_t scalarSize(Scalar s) {
     }
 }
 
-std::uint32_t roundUp(std::uint32_t n, std::uint32_t a) { return (n + a - 1) / a * a; }
+std::uint32_t roundUp(std::uint32_t n, std::uint32_t a) {
+    return (n + a - 1) / a * a;
+}
 
 }  // namespace
 
-std::uint32_t alignOf(const Type& t) { return t.is(Scalar::Bool) ? 1 : 8; }
+std::uint32_t alignOf(const Type& t) {
+    return t.is(Scalar::Bool) ? 1 : 8;
+}
 
 std::uint32_t sizeOf(const Type& t) {
     std::uint32_t v = scalarSize(t.scalar);

@@ -143,7 +143,7 @@ struct Expr {
     Const constant;
     std::string callee;
     std::vector<std::int32_t> fields;  // Matches
-    std::int32_t site = -1;  // Program::sites: where a runtime error is reported
+    std::int32_t site = -1;            // Program::sites: where a runtime error is reported
 };
 
 enum class StmtOp : std::uint8_t {
@@ -172,31 +172,32 @@ struct Stmt {
 };
 
 enum class KernelKind : std::uint8_t {
-    Defaults,   // out: a row with every field at its default
-    Handler,    // in: event, envelope, in/out: table row. Returns FLOW_DELETE to delete
-    Key,        // in: row(s) [, envelope]; out: key row
-    Reaction,   // in: event, envelope; emits
-    Command,    // in: parameters; requires and emits
-    Predicate,  // in: row(s); returns FLOW_OK (true) or FLOW_FALSE
-    Project,    // in: row(s) [, envelope]; out: row
-    QueryExpr,  // in: parameters; out: a one-field row with the result
-    Upcast,     // in: old version; out: new version
-    TestExpect, // no input; returns FLOW_OK or FLOW_FALSE
+    Defaults,    // out: a row with every field at its default
+    Handler,     // in: event, envelope, in/out: table row. Returns FLOW_DELETE to delete
+    Key,         // in: row(s) [, envelope]; out: key row
+    Reaction,    // in: event, envelope; emits
+    Command,     // in: parameters; requires and emits
+    Predicate,   // in: row(s); returns FLOW_OK (true) or FLOW_FALSE
+    Project,     // in: row(s) [, envelope]; out: row
+    QueryExpr,   // in: parameters; out: a one-field row with the result
+    Upcast,      // in: old version; out: new version
+    TestExpect,  // no input; returns FLOW_OK or FLOW_FALSE
 };
 
 const char* kernelKindName(KernelKind k);
 
 struct KernelArg {
-    std::string name;         // for readable generated code: "e", "row", "key", "out"
-    std::int32_t layout = -1; // -1 for the envelope
+    std::string name;          // for readable generated code: "e", "row", "key", "out"
+    std::int32_t layout = -1;  // -1 for the envelope
     bool envelope = false;
     bool writable = false;
-    bool optional = false;    // may be null (the right side of a left join)
+    bool optional = false;  // may be null (the right side of a left join)
 };
 
 struct Kernel {
     std::int32_t id = -1;
-    std::string name;  // unique, an identifier's characters only: "Stock_Inventory_on_StockAdjusted"
+    std::string
+        name;  // unique, an identifier's characters only: "Stock_Inventory_on_StockAdjusted"
     KernelKind kind = KernelKind::Project;
     std::vector<KernelArg> args;
     std::vector<StmtPtr> body;
@@ -283,7 +284,7 @@ struct Join {
 
 struct Aggregate {
     AggKind kind = AggKind::Count;
-    Type type;            // of the result
+    Type type;                   // of the result
     std::int32_t argField = -1;  // in the aggregate-arguments row
 };
 
@@ -294,11 +295,11 @@ struct Derived {
     std::int32_t service = -1;
     std::vector<Source> sources;  // sources[0] is the `from`, then one per join
     std::vector<Join> joins;
-    std::int32_t where = -1;      // predicate over the source rows
+    std::int32_t where = -1;  // predicate over the source rows
     WindowKind window = WindowKind::None;
     std::int64_t sizeMicros = 0, everyMicros = 0, graceMicros = 0;
-    std::int32_t groupKey = -1;   // kernel: sources -> group key row (views with group by)
-    std::int32_t aggArgs = -1;    // kernel: sources -> one field per aggregate argument
+    std::int32_t groupKey = -1;  // kernel: sources -> group key row (views with group by)
+    std::int32_t aggArgs = -1;   // kernel: sources -> one field per aggregate argument
     std::int32_t aggArgsLayout = -1;
     std::vector<Aggregate> aggregates;
     /// kernel: (sources..., [group key, aggregate results, window]) -> output row
@@ -309,7 +310,7 @@ struct Derived {
 struct Command {
     std::int32_t id = -1;
     std::int32_t service = -1;
-    std::string name;  // "Orders.PlaceOrder"
+    std::string name;          // "Orders.PlaceOrder"
     std::int32_t params = -1;  // layout
     std::int32_t kernel = -1;
 };
@@ -325,11 +326,11 @@ struct Query {
     Type resultType;           // the expression's type (row results: Type::row)
     // `= from T ...`: a scan
     std::int32_t table = -1;
-    std::int32_t where = -1;   // predicate (params, row)
-    std::int32_t orderBy = -1; // kernel (params, row) -> one-field row
+    std::int32_t where = -1;    // predicate (params, row)
+    std::int32_t orderBy = -1;  // kernel (params, row) -> one-field row
     bool descending = false;
-    std::int32_t limit = -1;   // kernel (params) -> one int field; -1: no limit
-    std::int32_t project = -1; // kernel (params, row) -> result row; -1: the whole row
+    std::int32_t limit = -1;      // kernel (params) -> one int field; -1: no limit
+    std::int32_t project = -1;    // kernel (params, row) -> result row; -1: the whole row
     std::int32_t rowLayout = -1;  // layout of each result row
 };
 
@@ -341,7 +342,7 @@ struct Service {
     std::vector<std::int32_t> tables;
     std::vector<Handler> handlers;
     std::vector<Reaction> reactions;
-    std::vector<Derived> derived;      // in dependency order
+    std::vector<Derived> derived;  // in dependency order
     std::vector<std::int32_t> commands;
     std::vector<std::int32_t> queries;
     std::vector<std::int32_t> consumes;  // events and streams read, by id
@@ -353,18 +354,18 @@ enum class Outcome : std::uint8_t { Unchecked, Accepted, Rejected };
 struct TestStep {
     StepKind kind = StepKind::Expect;
     std::uint32_t line = 0;
-    std::string text;           // the step as written (for failure messages)
-    std::int32_t event = -1;    // given, expect emitted
-    std::int32_t version = -1;  // given: index into the event's versions
-    std::int32_t command = -1;  // when
-    std::int32_t row = -1;      // kernel: () -> the given event's or command's row
-    std::int64_t atMicros = -1; // given ... at T
+    std::string text;            // the step as written (for failure messages)
+    std::int32_t event = -1;     // given, expect emitted
+    std::int32_t version = -1;   // given: index into the event's versions
+    std::int32_t command = -1;   // when
+    std::int32_t row = -1;       // kernel: () -> the given event's or command's row
+    std::int64_t atMicros = -1;  // given ... at T
     Outcome outcome = Outcome::Unchecked;
     bool hasReason = false;
     std::string reason;
-    std::int32_t match = -1;    // expect emitted: predicate (event row); -1 matches all
-    std::int64_t count = -1;    // expect emitted ... count N; -1: at least one
-    std::int32_t expect = -1;   // expect EXPR: kernel
+    std::int32_t match = -1;   // expect emitted: predicate (event row); -1 matches all
+    std::int64_t count = -1;   // expect emitted ... count N; -1: at least one
+    std::int32_t expect = -1;  // expect EXPR: kernel
     std::int64_t advanceMicros = 0;
 };
 

@@ -114,43 +114,48 @@ public:
         for (const Layout& l : p_.layouts) {
             std::string fs;
             for (const Field& f : l.fields) {
-                fs += (fs.empty() ? "" : ", ") + f.name + ": " + typeName(p_, f.type) + " @" + std::to_string(f.offset);
+                fs += (fs.empty() ? "" : ", ") + f.name + ": " + typeName(p_, f.type) + " @" +
+                      std::to_string(f.offset);
             }
-            line(0, "layout #" + std::to_string(l.id) + " " + l.name + " size " + std::to_string(l.size) + " { " + fs +
-                        " }");
+            line(0, "layout #" + std::to_string(l.id) + " " + l.name + " size " +
+                        std::to_string(l.size) + " { " + fs + " }");
         }
         for (const Event& e : p_.events) {
             std::string vs;
             for (const EventVersion& v : e.versions) {
-                vs += " v" + std::to_string(v.version) + "(layout #" + std::to_string(v.layout) + ", defaults k" +
-                      std::to_string(v.defaults) + (v.upcast >= 0 ? ", upcast k" + std::to_string(v.upcast) : "") + ")";
+                vs += " v" + std::to_string(v.version) + "(layout #" + std::to_string(v.layout) +
+                      ", defaults k" + std::to_string(v.defaults) +
+                      (v.upcast >= 0 ? ", upcast k" + std::to_string(v.upcast) : "") + ")";
             }
-            line(0, std::string(e.stream ? "stream #" : "event #") + std::to_string(e.id) + " " + e.name + " owner " +
-                        p_.services[static_cast<std::size_t>(e.service)].name + " key field " +
-                        std::to_string(e.keyField) + vs);
+            line(0, std::string(e.stream ? "stream #" : "event #") + std::to_string(e.id) + " " +
+                        e.name + " owner " + p_.services[static_cast<std::size_t>(e.service)].name +
+                        " key field " + std::to_string(e.keyField) + vs);
         }
         for (const Table& t : p_.tables) {
             std::string keys;
             for (std::int32_t k : t.keyInRow) {
                 keys += (keys.empty() ? "" : ",") + std::to_string(k);
             }
-            line(0, std::string(t.view ? "view #" : "table #") + std::to_string(t.id) + " " + t.name + " key layout #" +
-                        std::to_string(t.keyLayout) + " row layout #" + std::to_string(t.rowLayout) +
-                        " key in row [" + keys + "]" + (t.windowed ? " windowed" : "") +
+            line(0, std::string(t.view ? "view #" : "table #") + std::to_string(t.id) + " " +
+                        t.name + " key layout #" + std::to_string(t.keyLayout) + " row layout #" +
+                        std::to_string(t.rowLayout) + " key in row [" + keys + "]" +
+                        (t.windowed ? " windowed" : "") +
                         (t.defaults >= 0 ? " defaults k" + std::to_string(t.defaults) : ""));
         }
         for (const Command& c : p_.commands) {
-            line(0, "command #" + std::to_string(c.id) + " " + c.name + " params #" + std::to_string(c.params) +
-                        " kernel k" + std::to_string(c.kernel));
+            line(0, "command #" + std::to_string(c.id) + " " + c.name + " params #" +
+                        std::to_string(c.params) + " kernel k" + std::to_string(c.kernel));
         }
         for (const Query& q : p_.queries) {
-            std::string body = q.kernel >= 0 ? "kernel k" + std::to_string(q.kernel) + " result #" + std::to_string(q.result)
-                                             : "scan table #" + std::to_string(q.table) + opt(" where", q.where) +
-                                                   opt(" order", q.orderBy) + (q.descending ? " desc" : "") +
-                                                   opt(" limit", q.limit) + opt(" select", q.project) + " rows #" +
-                                                   std::to_string(q.rowLayout);
-            line(0, "query #" + std::to_string(q.id) + " " + q.name + " params #" + std::to_string(q.params) + " " +
-                        body + " : " + typeName(p_, q.resultType));
+            std::string body =
+                q.kernel >= 0
+                    ? "kernel k" + std::to_string(q.kernel) + " result #" + std::to_string(q.result)
+                    : "scan table #" + std::to_string(q.table) + opt(" where", q.where) +
+                          opt(" order", q.orderBy) + (q.descending ? " desc" : "") +
+                          opt(" limit", q.limit) + opt(" select", q.project) + " rows #" +
+                          std::to_string(q.rowLayout);
+            line(0, "query #" + std::to_string(q.id) + " " + q.name + " params #" +
+                        std::to_string(q.params) + " " + body + " : " + typeName(p_, q.resultType));
         }
         for (const Service& s : p_.services) {
             service(s);
@@ -173,8 +178,12 @@ private:
         out_ += s;
         out_ += '\n';
     }
-    std::string eventName(std::int32_t id) const { return p_.events[static_cast<std::size_t>(id)].name; }
-    std::string tableName(std::int32_t id) const { return p_.tables[static_cast<std::size_t>(id)].name; }
+    std::string eventName(std::int32_t id) const {
+        return p_.events[static_cast<std::size_t>(id)].name;
+    }
+    std::string tableName(std::int32_t id) const {
+        return p_.tables[static_cast<std::size_t>(id)].name;
+    }
 
     void service(const Service& s) {
         line(0, "service " + s.name + " module " + s.module);
@@ -184,8 +193,8 @@ private:
         }
         line(1, "consumes " + (consumes.empty() ? std::string("nothing") : consumes));
         for (const Handler& h : s.handlers) {
-            line(1, "fold " + tableName(h.table) + " on " + eventName(h.event) + opt(" key", h.key) + " k" +
-                        std::to_string(h.kernel));
+            line(1, "fold " + tableName(h.table) + " on " + eventName(h.event) +
+                        opt(" key", h.key) + " k" + std::to_string(h.kernel));
         }
         for (const Reaction& r : s.reactions) {
             line(1, "react on " + eventName(r.event) + " k" + std::to_string(r.kernel));
@@ -194,14 +203,18 @@ private:
             std::string srcs;
             for (const Source& src : d.sources) {
                 srcs += (srcs.empty() ? "" : ", ") +
-                        (src.kind == SourceKind::Event ? eventName(src.id) : tableName(src.id)) + " " + src.alias;
+                        (src.kind == SourceKind::Event ? eventName(src.id) : tableName(src.id)) +
+                        " " + src.alias;
             }
             line(1, std::string(d.stream ? "stream " : "view ") +
                         (d.stream ? eventName(d.target) : tableName(d.target)) + " from " + srcs);
             for (const Join& j : d.joins) {
-                line(2, std::string(j.kind == JoinKind::Left ? "left join " : "join ") + j.source.alias + " key #" +
-                            std::to_string(j.keyLayout) + opt(" left", j.leftKey) + opt(" right", j.rightKey) +
-                            (j.withinMicros >= 0 ? " within " + std::to_string(j.withinMicros) + "us" : ""));
+                line(2,
+                     std::string(j.kind == JoinKind::Left ? "left join " : "join ") +
+                         j.source.alias + " key #" + std::to_string(j.keyLayout) +
+                         opt(" left", j.leftKey) + opt(" right", j.rightKey) +
+                         (j.withinMicros >= 0 ? " within " + std::to_string(j.withinMicros) + "us"
+                                              : ""));
             }
             if (d.where >= 0) {
                 line(2, "where k" + std::to_string(d.where));
@@ -209,18 +222,20 @@ private:
             if (d.window != WindowKind::None) {
                 const char* kinds[] = {"none", "tumbling", "hopping", "session"};
                 line(2, std::string("window ") + kinds[static_cast<int>(d.window)] + " size " +
-                            std::to_string(d.sizeMicros) + "us every " + std::to_string(d.everyMicros) + "us grace " +
+                            std::to_string(d.sizeMicros) + "us every " +
+                            std::to_string(d.everyMicros) + "us grace " +
                             std::to_string(d.graceMicros) + "us");
             }
             if (d.groupKey >= 0) {
                 std::string aggs;
                 for (const Aggregate& a : d.aggregates) {
-                    aggs += (aggs.empty() ? "" : ", ") + std::string(aggKindName(a.kind)) + "(" +
-                            (a.argField >= 0 ? "arg " + std::to_string(a.argField) : std::string()) + ") : " +
-                            typeName(p_, a.type);
+                    aggs +=
+                        (aggs.empty() ? "" : ", ") + std::string(aggKindName(a.kind)) + "(" +
+                        (a.argField >= 0 ? "arg " + std::to_string(a.argField) : std::string()) +
+                        ") : " + typeName(p_, a.type);
                 }
-                line(2, "group by k" + std::to_string(d.groupKey) + " args k" + std::to_string(d.aggArgs) + " [" + aggs +
-                            "]");
+                line(2, "group by k" + std::to_string(d.groupKey) + " args k" +
+                            std::to_string(d.aggArgs) + " [" + aggs + "]");
             }
             line(2, "project k" + std::to_string(d.project));
         }
@@ -289,7 +304,8 @@ private:
         for (const auto& st : body) {
             switch (st->op) {
             case StmtOp::Set:
-                line(indent, "set " + std::to_string(st->arg) + "." + std::to_string(st->field) + " = " + expr(*st->value));
+                line(indent, "set " + std::to_string(st->arg) + "." + std::to_string(st->field) +
+                                 " = " + expr(*st->value));
                 break;
             case StmtOp::If:
                 line(indent, "if " + expr(*st->value));
@@ -323,11 +339,11 @@ private:
         std::string args;
         for (const KernelArg& a : k.args) {
             args += (args.empty() ? "" : ", ") + a.name + ": " +
-                    (a.envelope ? std::string("envelope") : "#" + std::to_string(a.layout)) + (a.writable ? " out" : "") +
-                    (a.optional ? "?" : "");
+                    (a.envelope ? std::string("envelope") : "#" + std::to_string(a.layout)) +
+                    (a.writable ? " out" : "") + (a.optional ? "?" : "");
         }
-        line(0, "kernel k" + std::to_string(k.id) + " " + k.name + " " + kernelKindName(k.kind) + "(" + args + ")  // " +
-                    k.origin);
+        line(0, "kernel k" + std::to_string(k.id) + " " + k.name + " " + kernelKindName(k.kind) +
+                    "(" + args + ")  // " + k.origin);
         stmts(1, k.body);
     }
 
@@ -336,13 +352,15 @@ private:
         for (const TestStep& s : t.steps) {
             switch (s.kind) {
             case StepKind::Given:
-                line(1, "given " + eventName(s.event) + " version " + std::to_string(s.version) + " row k" +
-                            std::to_string(s.row) + (s.atMicros >= 0 ? " at " + std::to_string(s.atMicros) : ""));
+                line(1, "given " + eventName(s.event) + " version " + std::to_string(s.version) +
+                            " row k" + std::to_string(s.row) +
+                            (s.atMicros >= 0 ? " at " + std::to_string(s.atMicros) : ""));
                 break;
             case StepKind::When: {
                 const char* outcomes[] = {"", " expect accepted", " expect rejected"};
-                line(1, "when " + p_.commands[static_cast<std::size_t>(s.command)].name + " row k" + std::to_string(s.row) +
-                            outcomes[static_cast<int>(s.outcome)] + (s.hasReason ? " " + quote(s.reason) : ""));
+                line(1, "when " + p_.commands[static_cast<std::size_t>(s.command)].name + " row k" +
+                            std::to_string(s.row) + outcomes[static_cast<int>(s.outcome)] +
+                            (s.hasReason ? " " + quote(s.reason) : ""));
                 break;
             }
             case StepKind::ExpectEmitted:
@@ -369,7 +387,8 @@ std::string typeName(const Program& p, const Type& t) {
     std::string s;
     if (t.isRow()) {
         s = "row #" + std::to_string(t.layout);
-    } else if (t.scalar == Scalar::Enum && t.enumId >= 0 && static_cast<std::size_t>(t.enumId) < p.enums.size()) {
+    } else if (t.scalar == Scalar::Enum && t.enumId >= 0 &&
+               static_cast<std::size_t>(t.enumId) < p.enums.size()) {
         s = p.enums[static_cast<std::size_t>(t.enumId)].name;
     } else {
         s = scalarName(t.scalar);
@@ -377,6 +396,8 @@ std::string typeName(const Program& p, const Type& t) {
     return t.optional ? s + "?" : s;
 }
 
-std::string printProgram(const Program& p) { return Printer(p).run(); }
+std::string printProgram(const Program& p) {
+    return Printer(p).run();
+}
 
 }  // namespace flow::ir

@@ -11,7 +11,8 @@ public:
 
     std::vector<std::string> run() {
         for (std::size_t i = 0; i < p_.layouts.size(); ++i) {
-            check(p_.layouts[i].id == static_cast<std::int32_t>(i), "layout " + std::to_string(i) + " has a wrong id");
+            check(p_.layouts[i].id == static_cast<std::int32_t>(i),
+                  "layout " + std::to_string(i) + " has a wrong id");
         }
         for (const Event& e : p_.events) {
             check(!e.versions.empty(), e.name + ": no version");
@@ -25,7 +26,8 @@ public:
         for (const Table& t : p_.tables) {
             layoutRef(t.keyLayout, t.name);
             layoutRef(t.rowLayout, t.name);
-            check(t.keyInRow.size() == layoutSize(t.keyLayout), t.name + ": key columns do not match the key layout");
+            check(t.keyInRow.size() == layoutSize(t.keyLayout),
+                  t.name + ": key columns do not match the key layout");
         }
         for (const Command& c : p_.commands) {
             layoutRef(c.params, c.name);
@@ -44,7 +46,8 @@ public:
             }
             for (const Derived& d : s.derived) {
                 check(!d.sources.empty(), s.name + ": derived without sources");
-                check(d.joins.size() + 1 == d.sources.size(), s.name + ": joins and sources do not match");
+                check(d.joins.size() + 1 == d.sources.size(),
+                      s.name + ": joins and sources do not match");
                 kernelRef(d.project, s.name + " derived project", true);
                 kernelRef(d.where, s.name + " derived where", false);
             }
@@ -62,41 +65,51 @@ private:
         }
     }
     std::size_t layoutSize(std::int32_t id) const {
-        return id >= 0 && static_cast<std::size_t>(id) < p_.layouts.size() ? p_.layouts[static_cast<std::size_t>(id)].fields.size()
-                                                                           : 0;
+        return id >= 0 && static_cast<std::size_t>(id) < p_.layouts.size()
+                   ? p_.layouts[static_cast<std::size_t>(id)].fields.size()
+                   : 0;
     }
     void layoutRef(std::int32_t id, const std::string& where) {
-        check(id >= 0 && static_cast<std::size_t>(id) < p_.layouts.size(), where + ": bad layout " + std::to_string(id));
+        check(id >= 0 && static_cast<std::size_t>(id) < p_.layouts.size(),
+              where + ": bad layout " + std::to_string(id));
     }
     void kernelRef(std::int32_t id, const std::string& where, bool required) {
         if (id < 0 && !required) {
             return;
         }
-        check(id >= 0 && static_cast<std::size_t>(id) < p_.kernels.size(), where + ": bad kernel " + std::to_string(id));
+        check(id >= 0 && static_cast<std::size_t>(id) < p_.kernels.size(),
+              where + ": bad kernel " + std::to_string(id));
     }
     void tableRef(std::int32_t id, const std::string& where) {
-        check(id >= 0 && static_cast<std::size_t>(id) < p_.tables.size(), where + ": bad table " + std::to_string(id));
+        check(id >= 0 && static_cast<std::size_t>(id) < p_.tables.size(),
+              where + ": bad table " + std::to_string(id));
     }
     void eventRef(std::int32_t id, const std::string& where) {
-        check(id >= 0 && static_cast<std::size_t>(id) < p_.events.size(), where + ": bad event " + std::to_string(id));
+        check(id >= 0 && static_cast<std::size_t>(id) < p_.events.size(),
+              where + ": bad event " + std::to_string(id));
     }
     void serviceRef(std::int32_t id, const std::string& where) {
-        check(id >= 0 && static_cast<std::size_t>(id) < p_.services.size(), where + ": bad service " + std::to_string(id));
+        check(id >= 0 && static_cast<std::size_t>(id) < p_.services.size(),
+              where + ": bad service " + std::to_string(id));
     }
 
     void expr(const Kernel& k, const Expr& e) {
         const std::string where = k.name + ": " + std::to_string(static_cast<int>(e.op));
         switch (e.op) {
         case Op::Arg:
-            check(e.arg >= 0 && static_cast<std::size_t>(e.arg) < k.args.size(), k.name + ": argument out of range");
+            check(e.arg >= 0 && static_cast<std::size_t>(e.arg) < k.args.size(),
+                  k.name + ": argument out of range");
             if (e.arg >= 0 && static_cast<std::size_t>(e.arg) < k.args.size() && e.field >= 0) {
                 const KernelArg& a = k.args[static_cast<std::size_t>(e.arg)];
                 check(!a.envelope && static_cast<std::size_t>(e.field) < layoutSize(a.layout),
-                      k.name + ": field " + std::to_string(e.field) + " of argument '" + a.name + "' out of range");
+                      k.name + ": field " + std::to_string(e.field) + " of argument '" + a.name +
+                          "' out of range");
                 if (!a.envelope && static_cast<std::size_t>(e.field) < layoutSize(a.layout)) {
-                    const Type& ft = p_.layouts[static_cast<std::size_t>(a.layout)].fields[static_cast<std::size_t>(e.field)].type;
-                    check(ft == e.type, k.name + ": field " + std::to_string(e.field) + " of '" + a.name +
-                                            "' read with a different type");
+                    const Type& ft = p_.layouts[static_cast<std::size_t>(a.layout)]
+                                         .fields[static_cast<std::size_t>(e.field)]
+                                         .type;
+                    check(ft == e.type, k.name + ": field " + std::to_string(e.field) + " of '" +
+                                            a.name + "' read with a different type");
                 }
             }
             break;
@@ -108,14 +121,17 @@ private:
         case Op::Lookup:
             tableRef(e.table, k.name);
             if (e.table >= 0 && static_cast<std::size_t>(e.table) < p_.tables.size()) {
-                check(e.args.size() == layoutSize(p_.tables[static_cast<std::size_t>(e.table)].keyLayout),
+                check(e.args.size() ==
+                          layoutSize(p_.tables[static_cast<std::size_t>(e.table)].keyLayout),
                       k.name + ": lookup with the wrong number of key values");
             }
             break;
         case Op::RowField:
-            check(e.args.size() == 1 && e.args[0]->type.isRow(), k.name + ": rowfield of a non-row");
+            check(e.args.size() == 1 && e.args[0]->type.isRow(),
+                  k.name + ": rowfield of a non-row");
             if (e.args.size() == 1 && e.args[0]->type.isRow()) {
-                check(e.field >= 0 && static_cast<std::size_t>(e.field) < layoutSize(e.args[0]->type.layout),
+                check(e.field >= 0 &&
+                          static_cast<std::size_t>(e.field) < layoutSize(e.args[0]->type.layout),
                       k.name + ": rowfield out of range");
             }
             break;
@@ -143,16 +159,20 @@ private:
                 if (ok) {
                     const KernelArg& a = k.args[static_cast<std::size_t>(s->arg)];
                     check(a.writable, k.name + ": set of read-only argument '" + a.name + "'");
-                    check(s->field >= 0 && static_cast<std::size_t>(s->field) < layoutSize(a.layout),
+                    check(s->field >= 0 &&
+                              static_cast<std::size_t>(s->field) < layoutSize(a.layout),
                           k.name + ": set of a field out of range");
-                    if (s->value && s->field >= 0 && static_cast<std::size_t>(s->field) < layoutSize(a.layout)) {
-                        const Type& ft =
-                            p_.layouts[static_cast<std::size_t>(a.layout)].fields[static_cast<std::size_t>(s->field)].type;
-                        check(ft == s->value->type, k.name + ": set of field '" +
-                                                        p_.layouts[static_cast<std::size_t>(a.layout)]
-                                                            .fields[static_cast<std::size_t>(s->field)]
-                                                            .name +
-                                                        "' with a value of another type");
+                    if (s->value && s->field >= 0 &&
+                        static_cast<std::size_t>(s->field) < layoutSize(a.layout)) {
+                        const Type& ft = p_.layouts[static_cast<std::size_t>(a.layout)]
+                                             .fields[static_cast<std::size_t>(s->field)]
+                                             .type;
+                        check(ft == s->value->type,
+                              k.name + ": set of field '" +
+                                  p_.layouts[static_cast<std::size_t>(a.layout)]
+                                      .fields[static_cast<std::size_t>(s->field)]
+                                      .name +
+                                  "' with a value of another type");
                     }
                 }
                 break;
@@ -161,7 +181,9 @@ private:
                 eventRef(s->event, k.name);
                 if (s->event >= 0 && static_cast<std::size_t>(s->event) < p_.events.size()) {
                     check(s->values.size() ==
-                              layoutSize(p_.events[static_cast<std::size_t>(s->event)].versions.back().layout),
+                              layoutSize(p_.events[static_cast<std::size_t>(s->event)]
+                                             .versions.back()
+                                             .layout),
                           k.name + ": emit with the wrong number of values");
                 }
                 break;
@@ -196,6 +218,8 @@ private:
 
 }  // namespace
 
-std::vector<std::string> verify(const Program& p) { return Verifier(p).run(); }
+std::vector<std::string> verify(const Program& p) {
+    return Verifier(p).run();
+}
 
 }  // namespace flow::ir

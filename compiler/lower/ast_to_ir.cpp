@@ -106,7 +106,8 @@ StmtPtr setField(std::int32_t arg, std::int32_t field, ExprPtr value) {
 std::string identifierOf(const std::string& s) {
     std::string out;
     for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         out += ok ? c : '_';
     }
     return out;
@@ -195,7 +196,8 @@ private:
         return out;
     }
 
-    std::int32_t addLayout(const std::string& name, const std::vector<std::pair<std::string, ir::Type>>& fields) {
+    std::int32_t addLayout(const std::string& name,
+                           const std::vector<std::pair<std::string, ir::Type>>& fields) {
         ir::Layout l;
         l.id = static_cast<std::int32_t>(out_->layouts.size());
         l.name = name;
@@ -222,7 +224,9 @@ private:
         return it == rowLayouts_.end() ? -1 : it->second;
     }
 
-    const ir::Layout& layout(std::int32_t id) const { return out_->layouts[static_cast<std::size_t>(id)]; }
+    const ir::Layout& layout(std::int32_t id) const {
+        return out_->layouts[static_cast<std::size_t>(id)];
+    }
 
     std::int32_t site(const sema::ServiceInfo* service, const std::string& where, SourceRange r) {
         ir::Site s;
@@ -246,8 +250,8 @@ private:
         return out_->kernels.back();
     }
 
-    static std::int32_t addArg(ir::Kernel& k, const std::string& name, std::int32_t layoutId, bool writable = false,
-                               bool optional = false) {
+    static std::int32_t addArg(ir::Kernel& k, const std::string& name, std::int32_t layoutId,
+                               bool writable = false, bool optional = false) {
         ir::KernelArg a;
         a.name = name;
         a.layout = layoutId;
@@ -295,7 +299,8 @@ private:
     }
 
     /// The default of a column: its declared default, or its type's zero value.
-    ExprPtr defaultValue(const sema::Column& c, const ir::Type& t, const sema::ServiceInfo* service) {
+    ExprPtr defaultValue(const sema::Column& c, const ir::Type& t,
+                         const sema::ServiceInfo* service) {
         if (c.defaultValue != nullptr) {
             Ctx ctx;
             ctx.service = service;
@@ -311,7 +316,8 @@ private:
             return e;
         }
         if (to.kind == ir::Type::Kind::Scalar && e->type.kind == ir::Type::Kind::Scalar) {
-            if (to.scalar == ir::Scalar::Float && e->type.scalar == ir::Scalar::Int && !e->type.optional) {
+            if (to.scalar == ir::Scalar::Float && e->type.scalar == ir::Scalar::Int &&
+                !e->type.optional) {
                 e = unary(Op::ToFloat, ir::Type::of(ir::Scalar::Float), std::move(e));
             }
             if (to.optional && !e->type.optional) {
@@ -339,14 +345,15 @@ private:
     void lowerBlock(const ast::Block& b, Ctx& ctx, std::vector<StmtPtr>& out, std::int32_t rowArg);
     StmtPtr lowerEmit(const ast::EmitStmt& s, Ctx& ctx);
     /// One value per field of `row` from a record literal; missing fields get defaults.
-    std::vector<ExprPtr> recordValues(const ast::RecordLit& rec, const sema::RowType& row, std::int32_t layoutId,
-                                      Ctx& ctx, const sema::ServiceInfo* owner);
+    std::vector<ExprPtr> recordValues(const ast::RecordLit& rec, const sema::RowType& row,
+                                      std::int32_t layoutId, Ctx& ctx,
+                                      const sema::ServiceInfo* owner);
 
     // ---- Declarations ------------------------------------------------------------------
 
     void declare();
-    std::int32_t defaultsKernel(const std::string& name, const sema::RowType& row, std::int32_t layoutId,
-                                const sema::ServiceInfo* service);
+    std::int32_t defaultsKernel(const std::string& name, const sema::RowType& row,
+                                std::int32_t layoutId, const sema::ServiceInfo* service);
     void lowerServices();
     void lowerHandler(ir::Service& svc, const sema::TableInfo& t, const ast::Handler& h);
     void lowerReaction(ir::Service& svc, const sema::ReactionInfo& r);
@@ -355,7 +362,8 @@ private:
     void lowerUpcasts(const sema::ServiceInfo& s);
     void lowerDerived(ir::Service& svc, const void* derivedItem);
     void lowerTests();
-    const void* resolveSource(const ast::QualifiedName& name, const sema::ServiceInfo& service, bool& isTable);
+    const void* resolveSource(const ast::QualifiedName& name, const sema::ServiceInfo& service,
+                              bool& isTable);
 
     const ast::Program& ast_;
     const sema::SemaResult& sema_;
@@ -408,9 +416,11 @@ ExprPtr Lowerer::lower(const ast::Expr& e, Ctx& ctx, const ir::Type* expected) {
         return mk(Op::None, t);
     }
     case ast::ExprKind::Duration:
-        return constInt(static_cast<const ast::DurationLit&>(e).micros, ir::Type::of(ir::Scalar::Duration));
+        return constInt(static_cast<const ast::DurationLit&>(e).micros,
+                        ir::Type::of(ir::Scalar::Duration));
     case ast::ExprKind::Timestamp:
-        return constInt(static_cast<const ast::TimestampLit&>(e).micros, ir::Type::of(ir::Scalar::Timestamp));
+        return constInt(static_cast<const ast::TimestampLit&>(e).micros,
+                        ir::Type::of(ir::Scalar::Timestamp));
     case ast::ExprKind::Name:
         return lowerName(e, ctx);
     case ast::ExprKind::Member:
@@ -619,19 +629,24 @@ ExprPtr Lowerer::lowerBinary(const ast::BinaryExpr& e, Ctx& ctx) {
     using ast::BinaryOp;
     ir::Type resultType = scalarType(sema_.typeOf(e));
     if (e.op == BinaryOp::And || e.op == BinaryOp::Or) {
-        return binary(e.op == BinaryOp::And ? Op::And : Op::Or, resultType, lower(*e.lhs, ctx), lower(*e.rhs, ctx));
+        return binary(e.op == BinaryOp::And ? Op::And : Op::Or, resultType, lower(*e.lhs, ctx),
+                      lower(*e.rhs, ctx));
     }
     // `x == none`, `none != x`: a presence test.
     bool lNone = e.lhs->kind == ast::ExprKind::None, rNone = e.rhs->kind == ast::ExprKind::None;
     if ((e.op == BinaryOp::Eq || e.op == BinaryOp::Ne) && (lNone || rNone)) {
         auto other = lower(lNone ? *e.rhs : *e.lhs, ctx);
-        ExprPtr test = other->type.isRow() ? unary(Op::Not, ir::Type::of(ir::Scalar::Bool),
-                                                    unary(Op::RowPresent, ir::Type::of(ir::Scalar::Bool), std::move(other)))
-                                           : unary(Op::IsNone, ir::Type::of(ir::Scalar::Bool), std::move(other));
+        ExprPtr test =
+            other->type.isRow()
+                ? unary(Op::Not, ir::Type::of(ir::Scalar::Bool),
+                        unary(Op::RowPresent, ir::Type::of(ir::Scalar::Bool), std::move(other)))
+                : unary(Op::IsNone, ir::Type::of(ir::Scalar::Bool), std::move(other));
         if (lNone && rNone) {
             test = constBool(true);
         }
-        return e.op == BinaryOp::Eq ? std::move(test) : unary(Op::Not, ir::Type::of(ir::Scalar::Bool), std::move(test));
+        return e.op == BinaryOp::Eq
+                   ? std::move(test)
+                   : unary(Op::Not, ir::Type::of(ir::Scalar::Bool), std::move(test));
     }
     auto l = lower(*e.lhs, ctx);
     auto r = lower(*e.rhs, ctx);
@@ -676,7 +691,8 @@ ExprPtr Lowerer::lowerBinary(const ast::BinaryExpr& e, Ctx& ctx) {
     if (l->type.isRow() || r->type.isRow()) {
         // Rows compare field by field (both absent counts as equal).
         auto eq = binary(Op::RowEq, ir::Type::of(ir::Scalar::Bool), std::move(l), std::move(r));
-        return op == Op::Eq ? std::move(eq) : unary(Op::Not, ir::Type::of(ir::Scalar::Bool), std::move(eq));
+        return op == Op::Eq ? std::move(eq)
+                            : unary(Op::Not, ir::Type::of(ir::Scalar::Bool), std::move(eq));
     }
     // Mixed int and float: the int widens. T? against T: both as T?.
     bool lf = l->type.is(ir::Scalar::Float), rf = r->type.is(ir::Scalar::Float);
@@ -714,8 +730,9 @@ ExprPtr Lowerer::lowerMatches(const ast::MatchesExpr& e, Ctx& ctx) {
 
 // ---- Statements -----------------------------------------------------------------------------
 
-std::vector<ExprPtr> Lowerer::recordValues(const ast::RecordLit& rec, const sema::RowType& row, std::int32_t layoutId,
-                                           Ctx& ctx, const sema::ServiceInfo* owner) {
+std::vector<ExprPtr> Lowerer::recordValues(const ast::RecordLit& rec, const sema::RowType& row,
+                                           std::int32_t layoutId, Ctx& ctx,
+                                           const sema::ServiceInfo* owner) {
     const ir::Layout& l = layout(layoutId);
     std::vector<ExprPtr> values(l.fields.size());
     for (const ast::FieldInit& f : rec.fields) {
@@ -737,7 +754,8 @@ std::vector<ExprPtr> Lowerer::recordValues(const ast::RecordLit& rec, const sema
 
 StmtPtr Lowerer::lowerEmit(const ast::EmitStmt& s, Ctx& ctx) {
     bool isTable = false;
-    const auto* e = static_cast<const sema::EventInfo*>(resolveSource(s.event, *ctx.service, isTable));
+    const auto* e =
+        static_cast<const sema::EventInfo*>(resolveSource(s.event, *ctx.service, isTable));
     std::int32_t eventId = eventIds_.at(e);
     const ir::Event& ev = out_->events[static_cast<std::size_t>(eventId)];
     auto out = stmt(ir::StmtOp::Emit);
@@ -747,7 +765,8 @@ StmtPtr Lowerer::lowerEmit(const ast::EmitStmt& s, Ctx& ctx) {
     return out;
 }
 
-void Lowerer::lowerBlock(const ast::Block& b, Ctx& ctx, std::vector<StmtPtr>& out, std::int32_t rowArg) {
+void Lowerer::lowerBlock(const ast::Block& b, Ctx& ctx, std::vector<StmtPtr>& out,
+                         std::int32_t rowArg) {
     for (const auto& s : b.stmts) {
         switch (s->kind) {
         case ast::StmtKind::If: {
@@ -787,7 +806,8 @@ void Lowerer::lowerBlock(const ast::Block& b, Ctx& ctx, std::vector<StmtPtr>& ou
                 if (ft.is(ir::Scalar::Float)) {
                     value = coerce(std::move(value), ft);
                 }
-                value = binary(a.op == ast::AssignOp::Add ? Op::Add : Op::Sub, ft, std::move(current), std::move(value));
+                value = binary(a.op == ast::AssignOp::Add ? Op::Add : Op::Sub, ft,
+                               std::move(current), std::move(value));
                 value->site = ctx.site;
             }
             out.push_back(setField(bound->arg, bound->field, coerce(std::move(value), ft)));
@@ -807,7 +827,8 @@ namespace {
 
 // ---- Declarations ---------------------------------------------------------------------------
 
-const void* Lowerer::resolveSource(const ast::QualifiedName& name, const sema::ServiceInfo& service, bool& isTable) {
+const void* Lowerer::resolveSource(const ast::QualifiedName& name, const sema::ServiceInfo& service,
+                                   bool& isTable) {
     const sema::Symbol* sym = nullptr;
     if (name.parts.size() == 1) {
         sym = service.find(name.parts[0].name);
@@ -821,15 +842,16 @@ const void* Lowerer::resolveSource(const ast::QualifiedName& name, const sema::S
     return sym != nullptr ? sym->info : nullptr;
 }
 
-std::int32_t Lowerer::defaultsKernel(const std::string& name, const sema::RowType& row, std::int32_t layoutId,
-                                     const sema::ServiceInfo* service) {
+std::int32_t Lowerer::defaultsKernel(const std::string& name, const sema::RowType& row,
+                                     std::int32_t layoutId, const sema::ServiceInfo* service) {
     ir::Kernel& k = newKernel(ir::KernelKind::Defaults, name + "_defaults", name + ": defaults");
     std::int32_t kid = k.id;
     std::int32_t out = addArg(k, "out", layoutId, true);
     std::vector<StmtPtr> body;
     const ir::Layout& l = layout(layoutId);
     for (std::size_t i = 0; i < l.fields.size(); ++i) {
-        body.push_back(setField(out, static_cast<std::int32_t>(i), defaultValue(row.columns[i], l.fields[i].type, service)));
+        body.push_back(setField(out, static_cast<std::int32_t>(i),
+                                defaultValue(row.columns[i], l.fields[i].type, service)));
     }
     out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
     return kid;
@@ -876,7 +898,8 @@ void Lowerer::declare() {
             }
             ev.keyField = e->keyIndex();
             if (ev.keyField >= 0) {
-                const ir::Field& kf = layout(ev.versions.back().layout).fields[static_cast<std::size_t>(ev.keyField)];
+                const ir::Field& kf =
+                    layout(ev.versions.back().layout).fields[static_cast<std::size_t>(ev.keyField)];
                 ev.keyLayout = addLayout(ev.name + ".key", {{kf.name, kf.type}});
             }
             eventIds_[e] = ev.id;
@@ -934,8 +957,9 @@ void Lowerer::declare() {
             qu.params = addLayout(qu.name + ".params", fields);
             if (q->decl->expr) {
                 qu.resultType = scalarType(q->result);
-                qu.result = qu.resultType.isRow() ? qu.resultType.layout
-                                                  : addLayout(qu.name + ".result", {{"value", qu.resultType}});
+                qu.result = qu.resultType.isRow()
+                                ? qu.resultType.layout
+                                : addLayout(qu.name + ".result", {{"value", qu.resultType}});
             } else {
                 qu.rowLayout = layoutFor(qu.name + ".row", q->resultRow);
                 qu.resultType = ir::Type::row(qu.rowLayout, false);
@@ -952,7 +976,8 @@ void Lowerer::declare() {
             for (std::size_t i = 0; i < ev.versions.size(); ++i) {
                 const sema::RowType& row = e->isStream() ? e->streamRow : e->versions[i]->row;
                 ev.versions[i].defaults =
-                    defaultsKernel(ev.name + "_v" + std::to_string(ev.versions[i].version), row, ev.versions[i].layout, s);
+                    defaultsKernel(ev.name + "_v" + std::to_string(ev.versions[i].version), row,
+                                   ev.versions[i].layout, s);
             }
         }
         for (const sema::TableInfo* t : s->tables) {
@@ -964,7 +989,8 @@ void Lowerer::declare() {
 
 void Lowerer::lowerHandler(ir::Service& svc, const sema::TableInfo& t, const ast::Handler& h) {
     bool isTable = false;
-    const auto* e = static_cast<const sema::EventInfo*>(resolveSource(h.event, *t.service, isTable));
+    const auto* e =
+        static_cast<const sema::EventInfo*>(resolveSource(h.event, *t.service, isTable));
     std::int32_t eventId = eventIds_.at(e);
     const ir::Event& ev = out_->events[static_cast<std::size_t>(eventId)];
     const ir::Table& tb = out_->tables[static_cast<std::size_t>(tableIds_.at(&t))];
@@ -976,7 +1002,8 @@ void Lowerer::lowerHandler(ir::Service& svc, const sema::TableInfo& t, const ast
         std::int32_t a = addArg(k, alias, ev.versions.back().layout);
         std::int32_t env = addEnvArg(k, alias);
         if (h.alias) {
-            scope.add(alias, Binding{Binding::Kind::Row, a, env, -1, ir::Type::row(ev.versions.back().layout, false)});
+            scope.add(alias, Binding{Binding::Kind::Row, a, env, -1,
+                                     ir::Type::row(ev.versions.back().layout, false)});
         }
     };
     ir::Handler hd;
@@ -993,7 +1020,8 @@ void Lowerer::lowerHandler(ir::Service& svc, const sema::TableInfo& t, const ast
         std::vector<StmtPtr> body;
         const ir::Layout& kl = layout(tb.keyLayout);
         for (std::size_t i = 0; i < h.by.size(); ++i) {
-            body.push_back(setField(out, static_cast<std::int32_t>(i), coerce(lower(*h.by[i], ctx), kl.fields[i].type)));
+            body.push_back(setField(out, static_cast<std::int32_t>(i),
+                                    coerce(lower(*h.by[i], ctx), kl.fields[i].type)));
         }
         out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
         hd.key = kid;
@@ -1012,10 +1040,12 @@ void Lowerer::lowerHandler(ir::Service& svc, const sema::TableInfo& t, const ast
         const ir::Layout& rl = layout(tb.rowLayout);
         for (std::size_t i = 0; i < rl.fields.size(); ++i) {
             ctx.scope.add(rl.fields[i].name,
-                          Binding{Binding::Kind::Field, rowArg, -1, static_cast<std::int32_t>(i), rl.fields[i].type});
+                          Binding{Binding::Kind::Field, rowArg, -1, static_cast<std::int32_t>(i),
+                                  rl.fields[i].type});
         }
         if (h.alias) {
-            ctx.scope.add(alias, Binding{Binding::Kind::Row, a, env, -1, ir::Type::row(ev.versions.back().layout, false)});
+            ctx.scope.add(alias, Binding{Binding::Kind::Row, a, env, -1,
+                                         ir::Type::row(ev.versions.back().layout, false)});
         }
     }
     std::vector<StmtPtr> body;
@@ -1039,7 +1069,8 @@ void Lowerer::lowerReaction(ir::Service& svc, const sema::ReactionInfo& r) {
     std::int32_t a = addArg(k, alias, ev.versions.back().layout);
     std::int32_t env = addEnvArg(k, alias);
     if (h.alias) {
-        ctx.scope.add(alias, Binding{Binding::Kind::Row, a, env, -1, ir::Type::row(ev.versions.back().layout, false)});
+        ctx.scope.add(alias, Binding{Binding::Kind::Row, a, env, -1,
+                                     ir::Type::row(ev.versions.back().layout, false)});
     }
     std::vector<StmtPtr> body;
     lowerBlock(h.body, ctx, body, -1);
@@ -1049,7 +1080,8 @@ void Lowerer::lowerReaction(ir::Service& svc, const sema::ReactionInfo& r) {
 
 void Lowerer::lowerCommand(const sema::CommandInfo& c) {
     ir::Command& cmd = out_->commands[static_cast<std::size_t>(commandIds_.at(&c))];
-    ir::Kernel& k = newKernel(ir::KernelKind::Command, cmd.name, "command " + cmd.name + " (" + where(c.decl->range) + ")");
+    ir::Kernel& k = newKernel(ir::KernelKind::Command, cmd.name,
+                              "command " + cmd.name + " (" + where(c.decl->range) + ")");
     std::int32_t kid = k.id;
     Ctx ctx;
     ctx.service = c.service;
@@ -1057,8 +1089,8 @@ void Lowerer::lowerCommand(const sema::CommandInfo& c) {
     std::int32_t params = addArg(k, "params", cmd.params);
     const ir::Layout& pl = layout(cmd.params);
     for (std::size_t i = 0; i < pl.fields.size(); ++i) {
-        ctx.scope.add(pl.fields[i].name,
-                      Binding{Binding::Kind::Field, params, -1, static_cast<std::int32_t>(i), pl.fields[i].type});
+        ctx.scope.add(pl.fields[i].name, Binding{Binding::Kind::Field, params, -1,
+                                                 static_cast<std::int32_t>(i), pl.fields[i].type});
     }
     std::vector<StmtPtr> body;
     lowerBlock(c.decl->body, ctx, body, -1);
@@ -1076,7 +1108,8 @@ void Lowerer::lowerQuery(const sema::QueryInfo& q) {
         const ir::Layout& pl = layout(paramsLayout);
         for (std::size_t i = 0; i < pl.fields.size(); ++i) {
             ctx.scope.add(pl.fields[i].name,
-                          Binding{Binding::Kind::Field, params, -1, static_cast<std::int32_t>(i), pl.fields[i].type});
+                          Binding{Binding::Kind::Field, params, -1, static_cast<std::int32_t>(i),
+                                  pl.fields[i].type});
         }
     };
     Ctx base;
@@ -1097,7 +1130,8 @@ void Lowerer::lowerQuery(const sema::QueryInfo& q) {
     }
     const ast::Query& qq = *q.decl->query;
     bool isTable = false;
-    const auto* t = static_cast<const sema::TableInfo*>(resolveSource(qq.from.name, *q.service, isTable));
+    const auto* t =
+        static_cast<const sema::TableInfo*>(resolveSource(qq.from.name, *q.service, isTable));
     std::int32_t tableId = tableIds_.at(t);
     std::int32_t rowLayout = out_->tables[static_cast<std::size_t>(tableId)].rowLayout;
     std::string alias = qq.from.alias ? qq.from.alias->name : qq.from.name.last().name;
@@ -1107,7 +1141,8 @@ void Lowerer::lowerQuery(const sema::QueryInfo& q) {
         ctx = base;
         bindParams(out_->kernels[static_cast<std::size_t>(kid)], ctx);
         std::int32_t row = addArg(out_->kernels[static_cast<std::size_t>(kid)], alias, rowLayout);
-        ctx.scope.add(alias, Binding{Binding::Kind::Row, row, -1, -1, ir::Type::row(rowLayout, false)});
+        ctx.scope.add(alias,
+                      Binding{Binding::Kind::Row, row, -1, -1, ir::Type::row(rowLayout, false)});
         return kid;
     };
     ir::Query& qu = out_->queries[static_cast<std::size_t>(qid)];
@@ -1137,20 +1172,24 @@ void Lowerer::lowerQuery(const sema::QueryInfo& q) {
         bindParams(k, ctx);
         std::int32_t l = addLayout(qname + ".limit", {{"value", ir::Type::of(ir::Scalar::Int)}});
         std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", l, true);
-        out_->kernels[static_cast<std::size_t>(kid)].body.push_back(setField(out, 0, lower(*qq.limit, ctx)));
+        out_->kernels[static_cast<std::size_t>(kid)].body.push_back(
+            setField(out, 0, lower(*qq.limit, ctx)));
         out_->queries[static_cast<std::size_t>(qid)].limit = kid;
     }
     if (qq.select) {
         Ctx ctx;
         std::int32_t kid = rowKernel(ir::KernelKind::Project, "select", ctx);
         std::int32_t resultLayout = out_->queries[static_cast<std::size_t>(qid)].rowLayout;
-        std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", resultLayout, true);
+        std::int32_t out =
+            addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", resultLayout, true);
         const ir::Layout& rl = layout(resultLayout);
         std::vector<StmtPtr> body;
         for (std::size_t i = 0; i < qq.select->items.size(); ++i) {
             const ast::SelectItem& item = qq.select->items[i];
-            ExprPtr v = item.value ? lower(*item.value, ctx, &rl.fields[i].type) : lowerPunned(item.name, ctx);
-            body.push_back(setField(out, static_cast<std::int32_t>(i), coerce(std::move(v), rl.fields[i].type)));
+            ExprPtr v = item.value ? lower(*item.value, ctx, &rl.fields[i].type)
+                                   : lowerPunned(item.name, ctx);
+            body.push_back(setField(out, static_cast<std::int32_t>(i),
+                                    coerce(std::move(v), rl.fields[i].type)));
         }
         out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
         out_->queries[static_cast<std::size_t>(qid)].project = kid;
@@ -1166,15 +1205,18 @@ void Lowerer::lowerUpcasts(const sema::ServiceInfo& s) {
         for (std::size_t vi = 1; vi < e->versions.size(); ++vi) {
             const sema::EventVersion& from = *e->versions[vi - 1];
             const sema::EventVersion& to = *e->versions[vi];
-            std::string name = ev.name + "_v" + std::to_string(from.version) + "_to_v" + std::to_string(to.version);
+            std::string name = ev.name + "_v" + std::to_string(from.version) + "_to_v" +
+                               std::to_string(to.version);
             ir::Kernel& k = newKernel(ir::KernelKind::Upcast, name,
-                                      "upcast " + ev.name + " v" + std::to_string(from.version) + " -> v" +
-                                          std::to_string(to.version));
+                                      "upcast " + ev.name + " v" + std::to_string(from.version) +
+                                          " -> v" + std::to_string(to.version));
             std::int32_t kid = k.id;
             std::int32_t fromLayout = ev.versions[vi - 1].layout;
             std::int32_t toLayout = ev.versions[vi].layout;
-            std::int32_t oldArg = addArg(out_->kernels[static_cast<std::size_t>(kid)], "old", fromLayout);
-            std::int32_t outArg = addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", toLayout, true);
+            std::int32_t oldArg =
+                addArg(out_->kernels[static_cast<std::size_t>(kid)], "old", fromLayout);
+            std::int32_t outArg =
+                addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", toLayout, true);
             const ir::Layout& fl = layout(fromLayout);
             const ir::Layout& tl = layout(toLayout);
             std::vector<StmtPtr> body;
@@ -1182,25 +1224,32 @@ void Lowerer::lowerUpcasts(const sema::ServiceInfo& s) {
             // defaults; then the upcast's own assignments run.
             for (std::size_t i = 0; i < tl.fields.size(); ++i) {
                 int j = fl.find(tl.fields[i].name);
-                if (j >= 0 && fl.fields[static_cast<std::size_t>(j)].type.scalar == tl.fields[i].type.scalar &&
-                    fl.fields[static_cast<std::size_t>(j)].type.enumId == tl.fields[i].type.enumId) {
+                if (j >= 0 &&
+                    fl.fields[static_cast<std::size_t>(j)].type.scalar ==
+                        tl.fields[i].type.scalar &&
+                    fl.fields[static_cast<std::size_t>(j)].type.enumId ==
+                        tl.fields[i].type.enumId) {
                     auto v = mk(Op::Arg, fl.fields[static_cast<std::size_t>(j)].type);
                     v->arg = oldArg;
                     v->field = j;
-                    body.push_back(setField(outArg, static_cast<std::int32_t>(i), coerce(std::move(v), tl.fields[i].type)));
+                    body.push_back(setField(outArg, static_cast<std::int32_t>(i),
+                                            coerce(std::move(v), tl.fields[i].type)));
                 } else {
                     body.push_back(
-                        setField(outArg, static_cast<std::int32_t>(i), defaultValue(to.row.columns[i], tl.fields[i].type, &s)));
+                        setField(outArg, static_cast<std::int32_t>(i),
+                                 defaultValue(to.row.columns[i], tl.fields[i].type, &s)));
                 }
             }
             if (to.upcastFrom != nullptr) {
                 Ctx ctx;
                 ctx.service = &s;
                 ctx.site = site(&s, "upcast " + e->name, to.upcastFrom->range);
-                ctx.scope.add("old", Binding{Binding::Kind::Row, oldArg, -1, -1, ir::Type::row(fromLayout, false)});
+                ctx.scope.add("old", Binding{Binding::Kind::Row, oldArg, -1, -1,
+                                             ir::Type::row(fromLayout, false)});
                 for (std::size_t i = 0; i < tl.fields.size(); ++i) {
-                    ctx.scope.add(tl.fields[i].name, Binding{Binding::Kind::Field, outArg, -1, static_cast<std::int32_t>(i),
-                                                             tl.fields[i].type});
+                    ctx.scope.add(tl.fields[i].name,
+                                  Binding{Binding::Kind::Field, outArg, -1,
+                                          static_cast<std::int32_t>(i), tl.fields[i].type});
                 }
                 lowerBlock(to.upcastFrom->body, ctx, body, outArg);
             }
@@ -1276,7 +1325,8 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
     const sema::ServiceInfo& service = view != nullptr ? *view->service : *stream->service;
     const ast::Query& q = view != nullptr ? *view->decl->query : *stream->stream->query;
     std::string name = view != nullptr ? view->qualifiedName() : stream->qualifiedName();
-    std::string origin = (view != nullptr ? "table " : "stream ") + name + " (" + where(q.range) + ")";
+    std::string origin =
+        (view != nullptr ? "table " : "stream ") + name + " (" + where(q.range) + ")";
     std::int32_t siteId = site(&service, (view != nullptr ? "table " : "stream ") + name, q.range);
 
     ir::Derived d;
@@ -1307,7 +1357,8 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
             src.layout = out_->events[static_cast<std::size_t>(src.id)].versions.back().layout;
         }
         srcs.push_back(src);
-        d.sources.push_back({isTable ? ir::SourceKind::Table : ir::SourceKind::Event, src.id, src.alias});
+        d.sources.push_back(
+            {isTable ? ir::SourceKind::Table : ir::SourceKind::Event, src.id, src.alias});
     };
     addSrc(q.from, false);
     for (const ast::JoinClause& j : q.joins) {
@@ -1321,9 +1372,12 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
         for (std::size_t i = 0; i < count; ++i) {
             ir::Kernel& k = out_->kernels[static_cast<std::size_t>(kid)];
             std::int32_t a = addArg(k, srcs[i].alias, srcs[i].layout, false, srcs[i].optional);
-            std::int32_t env = srcs[i].table ? -1 : addEnvArg(out_->kernels[static_cast<std::size_t>(kid)], srcs[i].alias);
-            ctx.scope.add(srcs[i].alias,
-                          Binding{Binding::Kind::Row, a, env, -1, ir::Type::row(srcs[i].layout, srcs[i].optional)});
+            std::int32_t env =
+                srcs[i].table
+                    ? -1
+                    : addEnvArg(out_->kernels[static_cast<std::size_t>(kid)], srcs[i].alias);
+            ctx.scope.add(srcs[i].alias, Binding{Binding::Kind::Row, a, env, -1,
+                                                 ir::Type::row(srcs[i].layout, srcs[i].optional)});
         }
     };
 
@@ -1344,25 +1398,29 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
             std::set<std::string> lnames;
             collectNames(*eq->lhs, lnames);
             bool lhsIsRight = lnames.count(right.alias) != 0;
-            sides.emplace_back(lhsIsRight ? eq->rhs.get() : eq->lhs.get(), lhsIsRight ? eq->lhs.get() : eq->rhs.get());
+            sides.emplace_back(lhsIsRight ? eq->rhs.get() : eq->lhs.get(),
+                               lhsIsRight ? eq->lhs.get() : eq->rhs.get());
         }
         if (right.table) {
             const ir::Table& rt = out_->tables[static_cast<std::size_t>(right.id)];
             jn.keyLayout = rt.keyLayout;
             const ir::Layout& kl = layout(rt.keyLayout);
-            ir::Kernel& k = newKernel(ir::KernelKind::Key, name + "_join" + std::to_string(ji) + "_key",
-                                      origin + ": join key");
+            ir::Kernel& k =
+                newKernel(ir::KernelKind::Key, name + "_join" + std::to_string(ji) + "_key",
+                          origin + ": join key");
             std::int32_t kid = k.id;
             Ctx ctx;
             bindSources(kid, ctx, ji + 1);
-            std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", rt.keyLayout, true);
+            std::int32_t out =
+                addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", rt.keyLayout, true);
             std::vector<StmtPtr> body;
             for (std::size_t f = 0; f < kl.fields.size(); ++f) {
                 for (const auto& [leftSide, rightSide] : sides) {
                     const auto* m = ast::dynCast<ast::MemberExpr>(rightSide);
                     std::int32_t rowField = rt.keyInRow[f];
                     if (m != nullptr && rowField >= 0 &&
-                        m->member.name == layout(rt.rowLayout).fields[static_cast<std::size_t>(rowField)].name) {
+                        m->member.name ==
+                            layout(rt.rowLayout).fields[static_cast<std::size_t>(rowField)].name) {
                         body.push_back(setField(out, static_cast<std::int32_t>(f),
                                                 coerce(lower(*leftSide, ctx), kl.fields[f].type)));
                         break;
@@ -1376,13 +1434,16 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
             for (std::size_t f = 0; f < sides.size(); ++f) {
                 ir::Type lt = scalarType(sema_.typeOf(*sides[f].first)).nonOptional();
                 ir::Type rt = scalarType(sema_.typeOf(*sides[f].second)).nonOptional();
-                ir::Type kt = (lt.is(ir::Scalar::Float) || rt.is(ir::Scalar::Float)) ? ir::Type::of(ir::Scalar::Float) : lt;
+                ir::Type kt = (lt.is(ir::Scalar::Float) || rt.is(ir::Scalar::Float))
+                                  ? ir::Type::of(ir::Scalar::Float)
+                                  : lt;
                 keyFields.emplace_back("k" + std::to_string(f), kt);
             }
             jn.keyLayout = addLayout(name + ".join" + std::to_string(ji) + ".key", keyFields);
             for (int side = 0; side < 2; ++side) {
                 ir::Kernel& k = newKernel(ir::KernelKind::Key,
-                                          name + "_join" + std::to_string(ji) + (side == 0 ? "_left" : "_right") + "_key",
+                                          name + "_join" + std::to_string(ji) +
+                                              (side == 0 ? "_left" : "_right") + "_key",
                                           origin + ": join key");
                 std::int32_t kid = k.id;
                 Ctx ctx;
@@ -1391,16 +1452,21 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
                 } else {
                     ctx.service = &service;
                     ctx.site = siteId;
-                    std::int32_t a = addArg(out_->kernels[static_cast<std::size_t>(kid)], right.alias, right.layout);
-                    std::int32_t env = addEnvArg(out_->kernels[static_cast<std::size_t>(kid)], right.alias);
-                    ctx.scope.add(right.alias, Binding{Binding::Kind::Row, a, env, -1, ir::Type::row(right.layout, false)});
+                    std::int32_t a = addArg(out_->kernels[static_cast<std::size_t>(kid)],
+                                            right.alias, right.layout);
+                    std::int32_t env =
+                        addEnvArg(out_->kernels[static_cast<std::size_t>(kid)], right.alias);
+                    ctx.scope.add(right.alias, Binding{Binding::Kind::Row, a, env, -1,
+                                                       ir::Type::row(right.layout, false)});
                 }
-                std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", jn.keyLayout, true);
+                std::int32_t out =
+                    addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", jn.keyLayout, true);
                 std::vector<StmtPtr> body;
                 const ir::Layout& kl = layout(jn.keyLayout);
                 for (std::size_t f = 0; f < sides.size(); ++f) {
                     const ast::Expr& ex = side == 0 ? *sides[f].first : *sides[f].second;
-                    body.push_back(setField(out, static_cast<std::int32_t>(f), coerce(lower(ex, ctx), kl.fields[f].type)));
+                    body.push_back(setField(out, static_cast<std::int32_t>(f),
+                                            coerce(lower(ex, ctx), kl.fields[f].type)));
                 }
                 out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
                 (side == 0 ? jn.leftKey : jn.rightKey) = kid;
@@ -1438,7 +1504,8 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
         // The group key.
         std::vector<std::pair<std::string, ir::Type>> keyFields;
         for (std::size_t i = 0; i < q.groupBy.size(); ++i) {
-            keyFields.emplace_back("g" + std::to_string(i), scalarType(sema_.typeOf(*q.groupBy[i])));
+            keyFields.emplace_back("g" + std::to_string(i),
+                                   scalarType(sema_.typeOf(*q.groupBy[i])));
         }
         std::int32_t groupLayout = addLayout(name + ".group", keyFields);
         {
@@ -1446,10 +1513,12 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
             std::int32_t kid = k.id;
             Ctx ctx;
             bindSources(kid, ctx, srcs.size());
-            std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", groupLayout, true);
+            std::int32_t out =
+                addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", groupLayout, true);
             std::vector<StmtPtr> body;
             for (std::size_t i = 0; i < q.groupBy.size(); ++i) {
-                body.push_back(setField(out, static_cast<std::int32_t>(i), lower(*q.groupBy[i], ctx)));
+                body.push_back(
+                    setField(out, static_cast<std::int32_t>(i), lower(*q.groupBy[i], ctx)));
             }
             out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
             d.groupKey = kid;
@@ -1476,11 +1545,13 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
         for (std::size_t i = 0; i < calls.size(); ++i) {
             const auto* callee = ast::dynCast<ast::NameExpr>(calls[i]->callee.get());
             ir::Aggregate agg;
-            agg.kind = aggKindOf(callee != nullptr ? callee->name : "count").value_or(ir::AggKind::Count);
+            agg.kind =
+                aggKindOf(callee != nullptr ? callee->name : "count").value_or(ir::AggKind::Count);
             agg.type = scalarType(sema_.typeOf(*calls[i]));
             if (!calls[i]->args.empty()) {
                 agg.argField = static_cast<std::int32_t>(argFields.size());
-                argFields.emplace_back("a" + std::to_string(i), scalarType(sema_.typeOf(*calls[i]->args[0])));
+                argFields.emplace_back("a" + std::to_string(i),
+                                       scalarType(sema_.typeOf(*calls[i]->args[0])));
             }
             resultFields.emplace_back("r" + std::to_string(i), agg.type);
             grouping.aggregates[calls[i]] = static_cast<std::int32_t>(i);
@@ -1489,22 +1560,26 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
         d.aggArgsLayout = addLayout(name + ".aggargs", argFields);
         d.aggLayout = addLayout(name + ".aggs", resultFields);
         {
-            ir::Kernel& k = newKernel(ir::KernelKind::Project, name + "_aggargs", origin + ": aggregate arguments");
+            ir::Kernel& k = newKernel(ir::KernelKind::Project, name + "_aggargs",
+                                      origin + ": aggregate arguments");
             std::int32_t kid = k.id;
             Ctx ctx;
             bindSources(kid, ctx, srcs.size());
-            std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "args", d.aggArgsLayout, true);
+            std::int32_t out =
+                addArg(out_->kernels[static_cast<std::size_t>(kid)], "args", d.aggArgsLayout, true);
             std::vector<StmtPtr> body;
             for (std::size_t i = 0; i < calls.size(); ++i) {
                 if (d.aggregates[i].argField >= 0) {
-                    body.push_back(setField(out, d.aggregates[i].argField, lower(*calls[i]->args[0], ctx)));
+                    body.push_back(
+                        setField(out, d.aggregates[i].argField, lower(*calls[i]->args[0], ctx)));
                 }
             }
             out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
             d.aggArgs = kid;
         }
-        std::int32_t windowLayout = addLayout(name + ".window", {{"start", ir::Type::of(ir::Scalar::Timestamp)},
-                                                                 {"end", ir::Type::of(ir::Scalar::Timestamp)}});
+        std::int32_t windowLayout =
+            addLayout(name + ".window", {{"start", ir::Type::of(ir::Scalar::Timestamp)},
+                                         {"end", ir::Type::of(ir::Scalar::Timestamp)}});
         ir::Kernel& k = newKernel(ir::KernelKind::Project, name + "_select", origin + ": select");
         std::int32_t kid = k.id;
         Ctx ctx;
@@ -1512,15 +1587,19 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
         ctx.site = siteId;
         grouping.keyArg = addArg(out_->kernels[static_cast<std::size_t>(kid)], "key", groupLayout);
         grouping.aggArg = addArg(out_->kernels[static_cast<std::size_t>(kid)], "aggs", d.aggLayout);
-        grouping.windowArg = addArg(out_->kernels[static_cast<std::size_t>(kid)], "window", windowLayout);
+        grouping.windowArg =
+            addArg(out_->kernels[static_cast<std::size_t>(kid)], "window", windowLayout);
         ctx.grouping = &grouping;
-        std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", targetLayout, true);
+        std::int32_t out =
+            addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", targetLayout, true);
         std::vector<StmtPtr> body;
         if (q.select) {
             for (std::size_t i = 0; i < q.select->items.size(); ++i) {
                 const ast::SelectItem& item = q.select->items[i];
-                ExprPtr v = item.value ? lower(*item.value, ctx, &tl.fields[i].type) : lowerPunned(item.name, ctx);
-                body.push_back(setField(out, static_cast<std::int32_t>(i), coerce(std::move(v), tl.fields[i].type)));
+                ExprPtr v = item.value ? lower(*item.value, ctx, &tl.fields[i].type)
+                                       : lowerPunned(item.name, ctx);
+                body.push_back(setField(out, static_cast<std::int32_t>(i),
+                                        coerce(std::move(v), tl.fields[i].type)));
             }
         }
         out_->kernels[static_cast<std::size_t>(kid)].body = std::move(body);
@@ -1530,13 +1609,16 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
         std::int32_t kid = k.id;
         Ctx ctx;
         bindSources(kid, ctx, srcs.size());
-        std::int32_t out = addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", targetLayout, true);
+        std::int32_t out =
+            addArg(out_->kernels[static_cast<std::size_t>(kid)], "out", targetLayout, true);
         std::vector<StmtPtr> body;
         if (q.select) {
             for (std::size_t i = 0; i < q.select->items.size(); ++i) {
                 const ast::SelectItem& item = q.select->items[i];
-                ExprPtr v = item.value ? lower(*item.value, ctx, &tl.fields[i].type) : lowerPunned(item.name, ctx);
-                body.push_back(setField(out, static_cast<std::int32_t>(i), coerce(std::move(v), tl.fields[i].type)));
+                ExprPtr v = item.value ? lower(*item.value, ctx, &tl.fields[i].type)
+                                       : lowerPunned(item.name, ctx);
+                body.push_back(setField(out, static_cast<std::int32_t>(i),
+                                        coerce(std::move(v), tl.fields[i].type)));
             }
         } else {
             // No select: the first source's fields, as they are.
@@ -1559,7 +1641,9 @@ void Lowerer::lowerTests() {
     for (const sema::TestInfo& t : sema_.tests) {
         ir::Test test;
         test.name = t.decl->name;
-        test.file = std::filesystem::path(sources_.file(t.decl->range.begin.file).path()).filename().string();
+        test.file = std::filesystem::path(sources_.file(t.decl->range.begin.file).path())
+                        .filename()
+                        .string();
         test.line = sources_.lineColumn(t.decl->range.begin).line;
         sema::ServiceInfo emptyService;
         const sema::ServiceInfo& scopeService = t.service != nullptr ? *t.service : emptyService;
@@ -1568,7 +1652,8 @@ void Lowerer::lowerTests() {
             ir::TestStep step;
             step.line = sources_.lineColumn(s.range.begin).line;
             std::string_view text = sources_.file(s.range.begin.file).text();
-            step.text = std::string(text.substr(s.range.begin.offset, s.range.end - s.range.begin.offset));
+            step.text =
+                std::string(text.substr(s.range.begin.offset, s.range.end - s.range.begin.offset));
             Ctx ctx;
             ctx.service = t.service;
             ctx.site = site(t.service, "test \"" + t.decl->name + "\"", s.range);
@@ -1576,7 +1661,8 @@ void Lowerer::lowerTests() {
             case ast::StepKind::Given: {
                 step.kind = ir::StepKind::Given;
                 bool isTable = false;
-                const auto* e = static_cast<const sema::EventInfo*>(resolveSource(s.target, scopeService, isTable));
+                const auto* e = static_cast<const sema::EventInfo*>(
+                    resolveSource(s.target, scopeService, isTable));
                 step.event = eventIds_.at(e);
                 const ir::Event& ev = out_->events[static_cast<std::size_t>(step.event)];
                 std::size_t vi = ev.versions.size() - 1;
@@ -1589,7 +1675,8 @@ void Lowerer::lowerTests() {
                 }
                 step.version = static_cast<std::int32_t>(vi);
                 const sema::RowType& row = e->isStream() ? e->streamRow : e->versions[vi]->row;
-                ir::Kernel& k = newKernel(ir::KernelKind::Project, prefix + "_given", "test \"" + test.name + "\": given");
+                ir::Kernel& k = newKernel(ir::KernelKind::Project, prefix + "_given",
+                                          "test \"" + test.name + "\": given");
                 std::int32_t kid = k.id;
                 std::int32_t out = addArg(k, "out", ev.versions[vi].layout, true);
                 auto values = recordValues(*s.record, row, ev.versions[vi].layout, ctx, e->service);
@@ -1609,14 +1696,16 @@ void Lowerer::lowerTests() {
                 if (s.target.parts.size() == 1 && t.service != nullptr) {
                     sym = t.service->find(s.target.parts[0].name);
                 } else if (s.target.parts.size() == 2) {
-                    sym = sema_.serviceByName.at(s.target.parts[0].name)->find(s.target.parts[1].name);
+                    sym = sema_.serviceByName.at(s.target.parts[0].name)
+                              ->find(s.target.parts[1].name);
                 }
                 const auto* c = static_cast<const sema::CommandInfo*>(sym->info);
                 step.command = commandIds_.at(c);
                 sema::RowType params;
                 params.columns = c->params;
                 std::int32_t pl = out_->commands[static_cast<std::size_t>(step.command)].params;
-                ir::Kernel& k = newKernel(ir::KernelKind::Project, prefix + "_when", "test \"" + test.name + "\": when");
+                ir::Kernel& k = newKernel(ir::KernelKind::Project, prefix + "_when",
+                                          "test \"" + test.name + "\": when");
                 std::int32_t kid = k.id;
                 std::int32_t out = addArg(k, "out", pl, true);
                 auto values = recordValues(*s.record, params, pl, ctx, c->service);
@@ -1635,13 +1724,14 @@ void Lowerer::lowerTests() {
             case ast::StepKind::ExpectEmitted: {
                 step.kind = ir::StepKind::ExpectEmitted;
                 bool isTable = false;
-                const auto* e = static_cast<const sema::EventInfo*>(resolveSource(s.target, scopeService, isTable));
+                const auto* e = static_cast<const sema::EventInfo*>(
+                    resolveSource(s.target, scopeService, isTable));
                 step.event = eventIds_.at(e);
                 if (s.record && !s.record->fields.empty()) {
                     const ir::Event& ev = out_->events[static_cast<std::size_t>(step.event)];
                     std::int32_t rl = ev.versions.back().layout;
-                    ir::Kernel& k =
-                        newKernel(ir::KernelKind::Predicate, prefix + "_emitted", "test \"" + test.name + "\": expect emitted");
+                    ir::Kernel& k = newKernel(ir::KernelKind::Predicate, prefix + "_emitted",
+                                              "test \"" + test.name + "\": expect emitted");
                     std::int32_t kid = k.id;
                     std::int32_t arg = addArg(k, "e", rl);
                     auto m = mk(Op::Matches, ir::Type::of(ir::Scalar::Bool));
@@ -1667,7 +1757,8 @@ void Lowerer::lowerTests() {
             }
             case ast::StepKind::Expect: {
                 step.kind = ir::StepKind::Expect;
-                ir::Kernel& k = newKernel(ir::KernelKind::TestExpect, prefix + "_expect", "test \"" + test.name + "\": expect");
+                ir::Kernel& k = newKernel(ir::KernelKind::TestExpect, prefix + "_expect",
+                                          "test \"" + test.name + "\": expect");
                 std::int32_t kid = k.id;
                 auto ret = stmt(ir::StmtOp::Return);
                 ret->value = lower(*s.value, ctx);
