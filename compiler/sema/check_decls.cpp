@@ -798,6 +798,28 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
     if (!ok) {
         return false;
     }
+    // Join shapes the runtime does not execute yet are refused here, plainly, rather
+    // than accepted and mishandled (docs/language-notes.md lists them).
+    bool streamJoin = false;
+    for (std::size_t i = 1; i < shape.sources.size(); ++i) {
+        streamJoin = streamJoin || shape.sources[i].event != nullptr;
+    }
+    if (streamJoin && (q.joins.size() > 1 || !isStream)) {
+        diags_.report(DiagCode::E0507, q.joins.front().range,
+                      !isStream ? "a join of two streams makes a stream: declare it with 'stream', not 'table'"
+                                : "a join of two streams cannot be combined with other joins yet");
+        return false;
+    }
+    if (!leftIsStream && q.joins.size() > 1) {
+        diags_.report(DiagCode::E0507, q.joins[1].range, "a table can be joined with one other table only, for now");
+        return false;
+    }
+    if (!leftIsStream && !q.joins.empty() && (q.where || !q.groupBy.empty())) {
+        diags_.report(DiagCode::E0507, q.where ? q.where->range : q.groupByRange,
+                      std::string("a join of two tables cannot be combined with '") + (q.where ? "where" : "group by") +
+                          "' yet");
+        return false;
+    }
     if (q.where) {
         expect(*q.where, ctx, Type::boolean());
     }
