@@ -65,6 +65,15 @@ EventId deriveEventId(const EventId& causation, std::uint32_t index) {
     return hash128("flow.emit", data);
 }
 
+EventId deriveEventId(const EventId& causation, std::string_view emitter, std::uint32_t index) {
+    std::string data;
+    putFixed64(data, causation.hi);
+    putFixed64(data, causation.lo);
+    putBytes(data, emitter);
+    putFixed32(data, index);
+    return hash128("flow.emit", data);
+}
+
 EventId requestId(std::string_view idempotencyKey) {
     return hash128("flow.request", idempotencyKey);
 }

@@ -33,6 +33,9 @@ struct EventId {
 /// The id of the `index`-th event emitted while processing `causation`: the same on
 /// every replay, so a replay after a crash emits nothing new (XXH3-128).
 EventId deriveEventId(const EventId& causation, std::uint32_t index);
+/// The same for an event emitted by `emitter` (a service's name): several services may
+/// react to one event, and each one's emissions need their own ids.
+EventId deriveEventId(const EventId& causation, std::string_view emitter, std::uint32_t index);
 /// The id of a command request carrying the client's idempotency key.
 EventId requestId(std::string_view idempotencyKey);
 /// A fresh random id (getrandom) for a request without an idempotency key.
