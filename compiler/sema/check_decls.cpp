@@ -805,19 +805,22 @@ bool Analyzer::checkQuery(const ast::Query& q, ServiceInfo& service, Site site, 
         streamJoin = streamJoin || shape.sources[i].event != nullptr;
     }
     if (streamJoin && (q.joins.size() > 1 || !isStream)) {
-        diags_.report(DiagCode::E0507, q.joins.front().range,
-                      !isStream ? "a join of two streams makes a stream: declare it with 'stream', not 'table'"
-                                : "a join of two streams cannot be combined with other joins yet");
+        diags_.report(
+            DiagCode::E0507, q.joins.front().range,
+            !isStream
+                ? "a join of two streams makes a stream: declare it with 'stream', not 'table'"
+                : "a join of two streams cannot be combined with other joins yet");
         return false;
     }
     if (!leftIsStream && q.joins.size() > 1) {
-        diags_.report(DiagCode::E0507, q.joins[1].range, "a table can be joined with one other table only, for now");
+        diags_.report(DiagCode::E0507, q.joins[1].range,
+                      "a table can be joined with one other table only, for now");
         return false;
     }
     if (!leftIsStream && !q.joins.empty() && (q.where || !q.groupBy.empty())) {
         diags_.report(DiagCode::E0507, q.where ? q.where->range : q.groupByRange,
-                      std::string("a join of two tables cannot be combined with '") + (q.where ? "where" : "group by") +
-                          "' yet");
+                      std::string("a join of two tables cannot be combined with '") +
+                          (q.where ? "where" : "group by") + "' yet");
         return false;
     }
     if (q.where) {
