@@ -45,7 +45,7 @@ fuzz: fuzz-build
 
 format:
 	git ls-files 'compiler/*.cpp' 'compiler/*.h' 'runtime/*.cpp' 'runtime/*.h' 'tests/unit/*.cpp' \
-	    'tests/fuzz/*.cpp' 'stdlib/*.h' 'bench/*.cpp' | xargs clang-format -i
+	    'tests/fuzz/*.cpp' 'stdlib/*.cpp' 'stdlib/*.h' 'bench/*.cpp' | xargs clang-format -i
 
 format-check:
 	tests/tools/check_format.sh .

@@ -3,6 +3,8 @@
 
 #include "ast/ast_printer.h"
 #include "ast/formatter.h"
+#include "codegen/cpp/cpp_emitter.h"
+#include "driver/cpp_build.h"
 #include "driver/graph.h"
 #include "ir/ir_printer.h"
 #include "ir/ir_verifier.h"
@@ -22,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <regex>
 #include <unistd.h>
 
@@ -222,6 +225,29 @@ std::unique_ptr<ir::Program> lowerChecked(const Compilation& c) {
     return program;
 }
 
+/// The C++ backend's files for a checked program, or nullopt after reporting an internal
+/// compiler error. The header names `root` relative to the working directory.
+std::optional<std::vector<cppgen::GeneratedFile>> generateCpp(const Compilation& c,
+                                                              const std::string& root) {
+    auto program = lowerChecked(c);
+    if (!program) {
+        return std::nullopt;
+    }
+    cppgen::Options options;
+    std::error_code ec;
+    fs::path relative = fs::proximate(root, ec);
+    options.sourcePath = ec ? fs::path(root).filename().string() : relative.generic_string();
+    cppgen::Output out = cppgen::generateCpp(*program, options);
+    if (!out.errors.empty()) {
+        std::cerr << "flowc: internal compiler error: the C++ backend cannot translate the IR:\n";
+        for (const std::string& e : out.errors) {
+            std::cerr << "  " << e << "\n";
+        }
+        return std::nullopt;
+    }
+    return std::move(out.files);
+}
+
 int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
     Compilation c;
     if (opts.emit == "tokens") {
@@ -250,15 +276,30 @@ int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
     }
     bool wantSema = opts.emit == "sema";
     bool wantIr = opts.emit == "ir";
-    if (opts.emit != "ast" && !wantSema && !wantIr) {
+    bool wantCpp = opts.emit == "cpp";
+    if (opts.emit != "ast" && !wantSema && !wantIr && !wantCpp) {
         std::cerr << "flowc: error: --emit=" << opts.emit
-                  << " is not available (choose tokens, ast, sema or ir)\n";
+                  << " is not available (choose tokens, ast, sema, ir or cpp)\n";
         return 2;
     }
-    bool ok = compile(files, opts, c, wantSema || wantIr);
+    if (wantCpp && files.size() != 1) {
+        std::cerr << "flowc: error: --emit=cpp takes one file (the program's root)\n";
+        return 2;
+    }
+    bool ok = compile(files, opts, c, wantSema || wantIr || wantCpp);
     printDiagnostics(c, opts);
     if (!ok) {
         return 1;
+    }
+    if (wantCpp) {
+        auto generated = generateCpp(c, files[0]);
+        if (!generated) {
+            return 1;
+        }
+        for (const cppgen::GeneratedFile& f : *generated) {
+            std::cout << "// ---- " << f.name << "\n" << f.text;
+        }
+        return 0;
     }
     if (wantIr) {
         auto program = lowerChecked(c);
@@ -361,6 +402,54 @@ int cmdFmt(const std::vector<std::string>& files, bool check, bool toStdout, con
     return status;
 }
 
+int cmdGenCpp(const std::string& file, const std::string& dir, const Options& opts) {
+    Compilation c;
+    bool ok = compile({file}, opts, c, true);
+    printDiagnostics(c, opts);
+    if (!ok) {
+        return 1;
+    }
+    auto generated = generateCpp(c, file);
+    if (!generated) {
+        return 1;
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << "flowc: error: cannot create '" << dir << "': " << ec.message() << "\n";
+        return 1;
+    }
+    for (const cppgen::GeneratedFile& f : *generated) {
+        std::string path = (fs::path(dir) / f.name).string();
+        std::string error;
+        if (!writeAtomically(path, f.text, error)) {
+            std::cerr << "flowc: error: " << path << ": " << error << "\n";
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cmdBuild(const std::string& file, const std::string& output, const std::string& backend,
+             const Options& opts) {
+    if (backend != "cpp") {
+        std::cerr << "flowc: error: the " << backend
+                  << " backend is not available yet (use --backend cpp)\n";
+        return 2;
+    }
+    Compilation c;
+    bool ok = compile({file}, opts, c, true);
+    printDiagnostics(c, opts);
+    if (!ok) {
+        return 1;
+    }
+    auto generated = generateCpp(c, file);
+    if (!generated) {
+        return 1;
+    }
+    return buildExecutable(*generated, output);
+}
+
 int cmdGraph(const std::string& file, const std::string& format, const Options& opts) {
     Compilation& c = processLifetimeCompilation();
     bool ok = compile({file}, opts, c, true);
@@ -378,7 +467,9 @@ int cmdGraph(const std::string& file, const std::string& format, const Options& 
 constexpr const char* kUsage = "usage: flowc check FILE...\n"
                                "       flowc fmt [--check | --stdout] FILE...\n"
                                "       flowc graph [--format dot|mermaid|json] FILE\n"
-                               "       flowc [--emit=tokens|ast|sema] FILE...\n"
+                               "       flowc gen-cpp FILE -o DIR\n"
+                               "       flowc build FILE -o EXE [--backend cpp]\n"
+                               "       flowc [--emit=tokens|ast|sema|ir|cpp] FILE...\n"
                                "run 'flowc --help' for every option\n";
 
 /// A command-line mistake: the message, the usage, and exit status 2 (as for every
@@ -413,7 +504,8 @@ int run(int argc, char** argv) {
                    "Largest source file accepted, in bytes");
     app.add_option("--max-nesting", opts.parse.limits.maxNesting,
                    "Deepest bracket nesting accepted");
-    app.add_option("--emit", opts.emit, "Dump a stage instead of checking: tokens, ast or sema");
+    app.add_option("--emit", opts.emit,
+                   "Dump a stage instead of checking: tokens, ast, sema, ir or cpp");
     app.add_flag("--verify-diagnostics", opts.verifyDiagnostics,
                  "Compare diagnostics with // expected-error {{...}} comments (for tests)");
     bool list = false;
@@ -439,6 +531,19 @@ int run(int argc, char** argv) {
     graph->add_option("file", graphFile, "Flow source file")->required();
     graph->add_option("--format", graphFormat, "dot, mermaid or json")
         ->check(CLI::IsMember({"dot", "mermaid", "json"}));
+
+    auto* genCpp = app.add_subcommand(
+        "gen-cpp", "Write the program as C++ (program.h, kernels.cpp, plan.cpp) into DIR");
+    std::string genFile, genDir;
+    genCpp->add_option("file", genFile, "Flow source file (the program's root)")->required();
+    genCpp->add_option("-o,--output", genDir, "Directory for the generated files")->required();
+
+    auto* build = app.add_subcommand("build", "Compile the program into one executable");
+    std::string buildFile, buildOutput, backend = "cpp";
+    build->add_option("file", buildFile, "Flow source file (the program's root)")->required();
+    build->add_option("-o,--output", buildOutput, "The executable to write")->required();
+    build->add_option("--backend", backend, "cpp (llvm: not yet)")
+        ->check(CLI::IsMember({"cpp", "llvm"}));
 
     app.require_subcommand(0, 1);
     try {
@@ -467,6 +572,12 @@ int run(int argc, char** argv) {
     }
     if (*graph) {
         return cmdGraph(graphFile, graphFormat, opts);
+    }
+    if (*genCpp) {
+        return cmdGenCpp(genFile, genDir, opts);
+    }
+    if (*build) {
+        return cmdBuild(buildFile, buildOutput, backend, opts);
     }
     if (files.empty()) {
         std::cerr << app.help();

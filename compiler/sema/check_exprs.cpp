@@ -570,7 +570,8 @@ Type Analyzer::checkCall(const ast::CallExpr& e, Ctx& ctx) {
     }
     Resolved callee = resolve(*e.callee, ctx, nullptr);
     if (callee.kind == Resolved::Kind::Builtin) {
-        return record(e, checkBuiltinCall(e, callee.name, ctx));
+        Type t = checkBuiltinCall(e, callee.name, ctx);
+        return record(e, t, result_.exprRefs[e.id]);  // keep the overload it chose
     }
     if (callee.kind == Resolved::Kind::Query) {
         const auto* q = static_cast<const QueryInfo*>(callee.info);

@@ -109,7 +109,8 @@ private:
     /// Every expression of a declaration with its type, indented by nesting.
     void exprs(int indent, const ast::Decl& d) {
         ast::forEachExpr(d, [&](const ast::Expr& e, int depth) {
-            std::string what = entity(r_.refOf(e));
+            // A call has the type of its result; its callee is the "(function)".
+            std::string what = e.kind == ast::ExprKind::Call ? "" : entity(r_.refOf(e));
             line(indent + depth, ast::exprToString(e, false) + " : " +
                                      (what.empty() ? r_.typeOf(e).spelling() : what) + at(e.range));
         });

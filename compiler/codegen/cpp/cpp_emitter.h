@@ -1,0 +1,38 @@
+// codegen/cpp/cpp_emitter.h - the C++ backend: readable C++ for a checked program's IR.
+//
+// The output is three files: program.h (the row structs, each matching its ABI layout
+// with static_asserts, the kernels' declarations and a few helpers), kernels.cpp (one
+// `extern "C"` function per kernel, the ABI's FlowKernelFn) and plan.cpp (the plan
+// JSON, the kernel table in kernel-id order and `main`, which calls flow::rt::runMain).
+// They include only runtime/include/flow/rt/{abi,host}.h and compile with -Wall
+// -Wextra -Werror on g++ 12 and clang 19. Output is deterministic: structs are sorted by
+// name, kernels by id, and no user text is ever copied into a comment.
+#pragma once
+
+#include "ir/ir.h"
+
+#include <string>
+#include <vector>
+
+namespace flow::cppgen {
+
+struct Options {
+    /// The source file as the header line names it (relative to where flowc runs).
+    std::string sourcePath;
+};
+
+struct GeneratedFile {
+    std::string name;  // "program.h", "kernels.cpp", "plan.cpp"
+    std::string text;
+};
+
+struct Output {
+    std::vector<GeneratedFile> files;
+    /// IR the backend cannot translate (a callee the standard library does not have,
+    /// ...): internal compiler errors, since sema accepted the program. No files then.
+    std::vector<std::string> errors;
+};
+
+Output generateCpp(const ir::Program& program, const Options& options);
+
+}  // namespace flow::cppgen

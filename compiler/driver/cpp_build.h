@@ -1,0 +1,23 @@
+// driver/cpp_build.h - `flowc build --backend cpp`: compiles generated C++ into an
+// executable through a content-addressed cache.
+#pragma once
+
+#include "codegen/cpp/cpp_emitter.h"
+
+#include <string>
+#include <vector>
+
+namespace flow::driver {
+
+/// Where compiled programs are kept: $FLOW_CACHE_DIR, else $XDG_CACHE_HOME/flow, else
+/// ~/.cache/flow. Empty if none can be determined.
+std::string cacheDirectory();
+
+/// Compiles `files` (from cppgen::generateCpp) and links them with the runtime into
+/// `output`. The cache entry is named by a hash of the sources, the compiler command and
+/// the runtime libraries' sizes and times, so an unchanged program only copies the
+/// cached executable. A compiler failure is an internal compiler error: it is reported
+/// on stderr with the command line and the compiler's output. Returns the exit status.
+int buildExecutable(const std::vector<cppgen::GeneratedFile>& files, const std::string& output);
+
+}  // namespace flow::driver

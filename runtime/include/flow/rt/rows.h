@@ -1,0 +1,87 @@
+// flow/rt/rows.h - rows in their ABI layout (abi.h) as the runtime owns, compares,
+// hashes, stores and prints them.
+#pragma once
+
+#include "flow/rt/plan.h"
+#include "flow/rt/status.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flow::rt {
+
+/// A row of a layout with its own storage: the fixed part, and the bytes of its strings
+/// (its FlowStr fields point into them). Copying copies the strings. A default-made
+/// OwnedRow is empty (no layout); `OwnedRow(layout)` is all zero (empty strings, absent
+/// optionals, false, 0).
+class OwnedRow {
+public:
+    OwnedRow() = default;
+    explicit OwnedRow(const plan::Layout* layout);
+    OwnedRow(const plan::Layout* layout, const void* abiRow);  // deep copy
+    OwnedRow(const OwnedRow& other);
+    OwnedRow& operator=(const OwnedRow& other);
+    OwnedRow(OwnedRow&& other) noexcept;
+    OwnedRow& operator=(OwnedRow&& other) noexcept;
+    ~OwnedRow();
+
+    bool empty() const { return layout_ == nullptr; }
+    const plan::Layout* layout() const { return layout_; }
+    void* data() { return bytes_.get(); }
+    const void* data() const { return bytes_.get(); }
+
+    /// Replaces the content with a deep copy of `abiRow` (which may point into this row).
+    void assign(const void* abiRow);
+    /// After a kernel wrote strings into this row from its arena: copy them in, so the
+    /// row no longer points at memory it does not own.
+    void adoptStrings();
+
+    friend bool operator==(const OwnedRow& a, const OwnedRow& b);
+    template <typename H>
+    friend H AbslHashValue(H h, const OwnedRow& r) {
+        return H::combine(std::move(h), r.hash());
+    }
+    std::size_t hash() const;
+
+private:
+    const plan::Layout* layout_ = nullptr;
+    std::unique_ptr<std::uint8_t[]> bytes_;
+    std::string strings_;  // the bytes every FlowStr field points into
+};
+
+/// Field-wise equality and a hash consistent with it (strings by content, floats by
+/// value with 0.0 == -0.0, absent optionals equal regardless of padding).
+bool rowsEqual(const plan::Layout& layout, const void* a, const void* b);
+std::size_t hashRow(const plan::Layout& layout, const void* row);
+/// Orders rows field by field (for `order by` and deterministic dumps).
+int compareRows(const plan::Layout& layout, const void* a, const void* b);
+
+/// The compact binary row format of codec.h, from and to ABI rows.
+void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out);
+Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout, std::string_view bytes,
+                    OwnedRow& out);
+
+/// JSON of a row: {"field": value, ...} in field order. Timestamps are RFC 3339 strings
+/// ("2024-01-01T00:00:00Z", with microseconds when not zero), durations strings such as
+/// "1h30m" or "250ms", enums their value's name, absent optionals null.
+nlohmann::ordered_json rowToJson(const plan::Program& program, const plan::Layout& layout, const void* row);
+/// Reads a row from a JSON object, starting from `defaults` (a row of the same layout,
+/// may be null: zero values) for fields the object leaves out. Accepts what rowToJson
+/// writes, and also integers for timestamps and durations (microseconds). Unknown
+/// fields, missing fields without a default, and values of the wrong type are errors
+/// whose message names the field: "field 'qty': expected an int, found a string".
+Status jsonToRow(const plan::Program& program, const plan::Layout& layout, const nlohmann::json& object,
+                 const void* defaults, bool requireAll, OwnedRow& out);
+
+/// Text forms shared by JSON, dumps and the standard library.
+std::string formatTimestamp(std::int64_t micros);
+bool parseTimestamp(std::string_view text, std::int64_t& micros);
+std::string formatDuration(std::int64_t micros);
+bool parseDuration(std::string_view text, std::int64_t& micros);
+
+}  // namespace flow::rt

@@ -1,0 +1,1552 @@
+// runtime/src/engine/engine.cpp - runs a compiled program's services in one process.
+#include "flow/rt/engine.h"
+
+#include "context.h"
+#include "flow/rt/ops/aggregate.h"
+#include "flow/rt/ops/join.h"
+#include "flow/rt/ops/window.h"
+#include "flow/rt/state_store.h"
+#include "flow/rt/table_codecs.h"
+
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <tuple>
+
+namespace flow::rt {
+
+using engine::Env;
+using engine::Live;
+using RowChange = ops::Change<OwnedRow, OwnedRow>;
+
+namespace {
+
+// ---- Logs -------------------------------------------------------------------------------
+
+class Cursor {
+public:
+    virtual ~Cursor() = default;
+    /// The next record, or Unavailable at the end.
+    virtual Status next(std::string& record, std::uint64_t& seq) = 0;
+};
+
+class ServiceLog {
+public:
+    virtual ~ServiceLog() = default;
+    virtual Result<std::uint64_t> append(std::string_view record) = 0;
+    virtual Status commit() = 0;
+    virtual Status sync() = 0;
+    virtual std::uint64_t end() const = 0;
+    virtual Result<std::unique_ptr<Cursor>> open(std::uint64_t from) = 0;
+};
+
+class MemoryLog final : public ServiceLog {
+public:
+    class MemCursor final : public Cursor {
+    public:
+        MemCursor(const MemoryLog& log, std::uint64_t from) : log_(log), next_(from) {}
+        Status next(std::string& record, std::uint64_t& seq) override {
+            if (next_ >= log_.records_.size()) {
+                return Status::unavailable("end");
+            }
+            record = log_.records_[next_];
+            seq = next_++;
+            return Status::ok();
+        }
+
+    private:
+        const MemoryLog& log_;
+        std::uint64_t next_;
+    };
+
+    Result<std::uint64_t> append(std::string_view record) override {
+        records_.emplace_back(record);
+        return static_cast<std::uint64_t>(records_.size() - 1);
+    }
+    Status commit() override { return Status::ok(); }
+    Status sync() override { return Status::ok(); }
+    std::uint64_t end() const override { return records_.size(); }
+    Result<std::unique_ptr<Cursor>> open(std::uint64_t from) override {
+        return std::unique_ptr<Cursor>(new MemCursor(*this, from));
+    }
+
+private:
+    std::vector<std::string> records_;
+};
+
+class DiskLog final : public ServiceLog {
+public:
+    class DiskCursor final : public Cursor {
+    public:
+        explicit DiskCursor(std::unique_ptr<LogReader> r) : r_(std::move(r)) {}
+        Status next(std::string& record, std::uint64_t& seq) override { return r_->next(record, seq); }
+
+    private:
+        std::unique_ptr<LogReader> r_;
+    };
+
+    DiskLog(std::unique_ptr<FileLog> log, std::string dir) : log_(std::move(log)), dir_(std::move(dir)) {}
+    Result<std::uint64_t> append(std::string_view record) override { return log_->append(record); }
+    Status commit() override { return log_->commit(); }
+    Status sync() override { return log_->sync(); }
+    std::uint64_t end() const override { return log_->endSeq(); }
+    Result<std::unique_ptr<Cursor>> open(std::uint64_t from) override {
+        // In-process readers see what is written, not only what is synced: the
+        // services of one process share the page cache with the writer.
+        FLOW_RT_TRY(log_->commit());
+        ReaderOptions ro;
+        ro.durableOnly = false;
+        auto r = LogReader::open(dir_, from, ro);
+        if (!r) {
+            return r.status();
+        }
+        return std::unique_ptr<Cursor>(new DiskCursor(std::move(*r)));
+    }
+
+private:
+    std::unique_ptr<FileLog> log_;
+    std::string dir_;
+};
+
+// ---- Rows and values -----------------------------------------------------------------------
+
+const plan::Layout& layoutOf(const plan::Program& p, std::int32_t id) {
+    return p.layouts[static_cast<std::size_t>(id)];
+}
+
+/// One field of an ABI row as a dynamic Value (what aggregates accumulate).
+Value fieldValue(const plan::Layout& l, const void* row, std::int32_t field) {
+    const plan::Field& f = l.fields[static_cast<std::size_t>(field)];
+    const auto* base = static_cast<const std::uint8_t*>(row) + f.offset;
+    const std::uint8_t* v = base;
+    if (f.type.optional) {
+        if (*base == 0) {
+            return Value{};
+        }
+        v = base + (f.type.scalar == plan::Scalar::Bool ? 1 : 8);
+    }
+    switch (f.type.scalar) {
+    case plan::Scalar::Bool:
+        return Value{*v != 0};
+    case plan::Scalar::Float: {
+        double d = 0;
+        std::memcpy(&d, v, 8);
+        return Value{d};
+    }
+    case plan::Scalar::String: {
+        FlowStr s;
+        std::memcpy(&s, v, sizeof s);
+        return Value{std::string(s.ptr, static_cast<std::size_t>(s.len))};
+    }
+    default: {
+        std::int64_t i = 0;
+        std::memcpy(&i, v, 8);
+        return Value{i};
+    }
+    }
+}
+
+/// Writes a Value into a field of a row; strings point into the Value (adoptStrings next).
+void setField(OwnedRow& row, std::int32_t field, const Value& value) {
+    const plan::Field& f = row.layout()->fields[static_cast<std::size_t>(field)];
+    auto* base = static_cast<std::uint8_t*>(row.data()) + f.offset;
+    std::uint8_t* v = base;
+    if (f.type.optional) {
+        *base = isNone(value) ? 0 : 1;
+        v = base + (f.type.scalar == plan::Scalar::Bool ? 1 : 8);
+        if (isNone(value)) {
+            return;
+        }
+    }
+    switch (f.type.scalar) {
+    case plan::Scalar::Bool:
+        *v = std::holds_alternative<bool>(value) && asBool(value) ? 1 : 0;
+        break;
+    case plan::Scalar::Float: {
+        double d = std::holds_alternative<double>(value) ? asFloat(value)
+                   : std::holds_alternative<std::int64_t>(value) ? static_cast<double>(asInt(value))
+                                                                 : 0.0;
+        std::memcpy(v, &d, 8);
+        break;
+    }
+    case plan::Scalar::String: {
+        FlowStr s{nullptr, 0};
+        if (std::holds_alternative<std::string>(value)) {
+            const std::string& str = asString(value);
+            s = {str.data(), static_cast<std::int64_t>(str.size())};
+        }
+        std::memcpy(v, &s, sizeof s);
+        break;
+    }
+    default: {
+        std::int64_t i = std::holds_alternative<std::int64_t>(value) ? asInt(value) : 0;
+        std::memcpy(v, &i, 8);
+        break;
+    }
+    }
+}
+
+/// Copies one field's bytes between rows whose fields have the same type.
+void copyField(const plan::Layout& from, const void* src, std::int32_t srcField, OwnedRow& dst, std::int32_t dstField) {
+    const plan::Field& f = from.fields[static_cast<std::size_t>(srcField)];
+    const plan::Field& t = dst.layout()->fields[static_cast<std::size_t>(dstField)];
+    std::uint32_t size = f.type.scalar == plan::Scalar::String ? 16 : f.type.scalar == plan::Scalar::Bool ? 1 : 8;
+    if (f.type.optional) {
+        size += f.type.scalar == plan::Scalar::Bool ? 1 : 8;
+    }
+    std::memcpy(static_cast<std::uint8_t*>(dst.data()) + t.offset, static_cast<const std::uint8_t*>(src) + f.offset, size);
+}
+
+/// Events and rows in operator state keep their envelope.
+struct EvRow {
+    OwnedRow row;
+    Envelope env;
+    bool operator==(const EvRow& o) const { return row == o.row && env.id == o.env.id; }
+};
+
+/// The input of an aggregate: the group key and the aggregate arguments.
+struct AggIn {
+    OwnedRow key;
+    OwnedRow args;
+    bool operator==(const AggIn& o) const { return key == o.key && args == o.args; }
+};
+
+std::string runtimeErrorText(std::int32_t code) {
+    switch (code) {
+    case FLOW_ERR_OVERFLOW:
+        return "int overflow";
+    case FLOW_ERR_DIV_ZERO:
+        return "division by zero";
+    case FLOW_ERR_RANGE:
+        return "value out of range";
+    case FLOW_ERR_ENUM:
+        return "invalid enum value";
+    default:
+        return "runtime error";
+    }
+}
+
+}  // namespace
+
+namespace ops {
+
+template <>
+struct StateCodec<EvRow> {
+    static void put(std::string& out, const EvRow& r) {
+        StateCodec<OwnedRow>::put(out, r.row);
+        std::string env;
+        encodeEnvelope(r.env, "", env);
+        putBytes(out, env);
+    }
+    static bool get(Reader& in, EvRow& r) {
+        std::string_view env, payload;
+        return StateCodec<OwnedRow>::get(in, r.row) && in.bytes(env) && decodeEnvelope(env, r.env, payload).isOk();
+    }
+};
+
+template <>
+struct StateCodec<AggIn> {
+    static void put(std::string& out, const AggIn& a) {
+        StateCodec<OwnedRow>::put(out, a.key);
+        StateCodec<OwnedRow>::put(out, a.args);
+    }
+    static bool get(Reader& in, AggIn& a) {
+        return StateCodec<OwnedRow>::get(in, a.key) && StateCodec<OwnedRow>::get(in, a.args);
+    }
+};
+
+}  // namespace ops
+
+// ---- The engine's state ------------------------------------------------------------------------
+
+struct Engine::Impl final : engine::Host {
+    struct TableRt {
+        const plan::Table* plan = nullptr;
+        StateTable<OwnedRow, OwnedRow>* rows = nullptr;                       // all but windowed views
+        StateTable<ops::Windowed<OwnedRow>, OwnedRow>* windowed = nullptr;  // windowed views
+        std::vector<std::function<void(const RowChange&)>> dependents;
+        OwnedRow scratch;  // lookups
+    };
+
+    struct Input {
+        std::int32_t owner = -1;  // the service whose log this is
+        std::unique_ptr<Cursor> cursor;
+        std::uint64_t position = 0;  // the next seq not yet processed
+        bool hasHead = false;
+        std::string record;
+        std::uint64_t seq = 0;
+        Envelope env;
+        std::int32_t type = -1;
+        std::int32_t version = -1;
+    };
+
+    struct ServiceRt {
+        const plan::Service* plan = nullptr;
+        std::int32_t id = -1;
+        std::unique_ptr<ServiceLog> log;
+        std::unique_ptr<Store> store;
+        std::vector<Input> inputs;
+        std::map<std::int32_t, std::vector<std::function<void(Live&)>>> consumers;
+        std::vector<std::int32_t> consumedTypes;
+        std::uint64_t outputPos = 0;
+        absl::flat_hash_map<EventId, std::uint64_t> replayed;  // emitted after the checkpoint
+        std::uint32_t emitIndex = 0;
+        const Live* cause = nullptr;
+        std::uint64_t sinceCheckpoint = 0;
+        std::vector<std::function<void(std::int64_t)>> timeListeners;
+        std::vector<std::function<std::uint64_t()>> lateCounters;
+        std::vector<std::shared_ptr<void>> operators;
+    };
+
+    Impl(Engine& e) : engine(e), p(e.program_) {}
+
+    Engine& engine;
+    const plan::Program& p;
+    std::vector<TableRt> tables;
+    std::vector<ServiceRt> services;
+    std::map<std::string, std::int32_t> eventByName;
+    std::uint64_t ingest = 0;
+    FlowCtx ctx;
+    bool stopped = false;
+
+    const plan::Program& program() const override { return p; }
+
+    // ---- Kernels ----------------------------------------------------------------------------
+
+    std::int32_t call(std::int32_t kernel, void** args, bool reset = true) {
+        if (reset) {
+            ctx.reset();
+        }
+        ctx.host = this;
+        return engine.kernels_[static_cast<std::size_t>(kernel)](&ctx, args);
+    }
+
+    void report(std::int32_t code, std::int32_t site) {
+        RuntimeError err;
+        err.code = code;
+        err.message = runtimeErrorText(code);
+        if (site >= 0 && static_cast<std::size_t>(site) < p.sites.size()) {
+            const plan::Site& s = p.sites[static_cast<std::size_t>(site)];
+            err.message += " in " + s.service + ": " + s.where + " (" + s.file + ":" + std::to_string(s.line) + ")";
+        }
+        engine.errors_.push_back(err);
+        if (engine.options_.onError == OnError::Stop) {
+            stopped = true;
+        }
+    }
+
+    /// A row of `layout` with every field at its default (the layout's defaults kernel).
+    OwnedRow defaults(std::int32_t layout, std::int32_t defaultsKernel) {
+        OwnedRow row(&layoutOf(p, layout));
+        if (defaultsKernel >= 0) {
+            void* args[] = {row.data()};
+            call(defaultsKernel, args);
+            row.adoptStrings();
+        }
+        return row;
+    }
+
+    // ---- Lookups --------------------------------------------------------------------------
+
+    const void* lookup(std::int32_t table, const void* key) override {
+        TableRt& t = tables[static_cast<std::size_t>(table)];
+        const plan::Layout& kl = layoutOf(p, t.plan->keyLayout);
+        if (t.windowed != nullptr) {
+            ops::Windowed<OwnedRow> wk;
+            std::size_t groupFields = kl.fields.size() - 1;
+            wk.key = OwnedRow(&layoutOf(p, groupLayoutOf(table)));
+            for (std::size_t i = 0; i < groupFields; ++i) {
+                copyField(kl, key, static_cast<std::int32_t>(i), wk.key, static_cast<std::int32_t>(i));
+            }
+            wk.key.adoptStrings();
+            std::memcpy(&wk.start, static_cast<const std::uint8_t*>(key) + kl.fields.back().offset, 8);
+            const OwnedRow* r = t.windowed->find(wk);
+            return r != nullptr ? r->data() : nullptr;
+        }
+        if (t.scratch.layout() != &kl) {
+            t.scratch = OwnedRow(&kl);
+        }
+        t.scratch.assign(key);
+        const OwnedRow* r = t.rows->find(t.scratch);
+        return r != nullptr ? r->data() : nullptr;
+    }
+
+    std::map<std::int32_t, std::int32_t> groupLayouts;  // windowed table -> its group key layout
+    std::int32_t groupLayoutOf(std::int32_t table) const { return groupLayouts.at(table); }
+
+    std::int32_t query(FlowCtx* c, std::int32_t q, const void* params, void* out) override {
+        const plan::Query& qu = p.queries[static_cast<std::size_t>(q)];
+        void* args[] = {const_cast<void*>(params), out};
+        (void)c;
+        return engine.kernels_[static_cast<std::size_t>(qu.kernel)](&ctx, args);
+    }
+
+    // ---- Emitting -------------------------------------------------------------------------
+
+    /// Appends an event to the service's log, unless a replay regenerates one that is
+    /// already there (same deterministic id): then only the output position moves.
+    void emit(ServiceRt& s, std::int32_t type, OwnedRow row, const Envelope& env) {
+        auto found = s.replayed.find(env.id);
+        if (found != s.replayed.end()) {
+            s.outputPos = std::max(s.outputPos, found->second + 1);
+            return;
+        }
+        const plan::Event& ev = p.events[static_cast<std::size_t>(type)];
+        Envelope e = env;
+        e.seq = s.log->end();
+        e.type = ev.name;
+        e.version = static_cast<std::uint32_t>(ev.versions.back().version);
+        if (ev.keyField >= 0) {
+            e.key.clear();
+            Value k = fieldValue(*row.layout(), row.data(), ev.keyField);
+            e.key = valueToString(k);
+        }
+        std::string payload, record;
+        encodeAbiRow(*row.layout(), row.data(), payload);
+        encodeEnvelope(e, payload, record);
+        auto seq = s.log->append(record);
+        if (!seq) {
+            engine.errors_.push_back({"cannot append to the log of " + s.plan->name + ": " + seq.status().toString(), 0});
+            stopped = true;
+            return;
+        }
+        s.outputPos = *seq + 1;
+        EventRecord rec;
+        rec.type = type;
+        rec.service = s.id;
+        rec.seq = *seq;
+        rec.envelope = e;
+        rec.row = std::move(row);
+        engine.emitted_.push_back(std::move(rec));
+    }
+
+    /// The envelope of the next event emitted while processing the current cause.
+    Envelope derivedEnvelope(ServiceRt& s) {
+        const Envelope& c = s.cause->env.e;
+        Envelope e;
+        e.id = deriveEventId(c.id, s.plan->name, s.emitIndex++);
+        e.causation = c.id;
+        e.correlation = c.correlation;
+        e.time = c.time;
+        e.ingest = c.ingest;
+        e.depth = c.depth + 1;
+        return e;
+    }
+
+    void emitCaptured(ServiceRt& s) {
+        auto emitted = std::move(ctx.emitted);
+        ctx.emitted.clear();
+        for (auto& [type, row] : emitted) {
+            row.adoptStrings();
+            emit(s, type, std::move(row), derivedEnvelope(s));
+        }
+    }
+
+    // ---- Tables and their changes -----------------------------------------------------------
+
+    void propagate(std::int32_t table, const RowChange& change) {
+        for (auto& dep : tables[static_cast<std::size_t>(table)].dependents) {
+            dep(change);
+        }
+    }
+
+    void applyHandler(ServiceRt& /*s*/, const plan::Handler& h, Live& ev) {
+        TableRt& t = tables[static_cast<std::size_t>(h.table)];
+        const plan::Event& evDef = p.events[static_cast<std::size_t>(h.event)];
+        OwnedRow key(&layoutOf(p, t.plan->keyLayout));
+        if (h.key >= 0) {
+            void* args[] = {ev.row.data(), &ev.env.abi, key.data()};
+            if (call(h.key, args) == FLOW_ERROR) {
+                report(ctx.errorCode, ctx.errorSite);
+                return;
+            }
+            key.adoptStrings();
+        } else {
+            copyField(*ev.row.layout(), ev.row.data(), evDef.keyField, key, 0);
+            key.adoptStrings();
+        }
+        const OwnedRow* found = t.rows->find(key);
+        std::optional<OwnedRow> before;
+        OwnedRow row;
+        if (found != nullptr) {
+            before = *found;
+            row = *found;
+        } else {
+            row = defaults(t.plan->rowLayout, t.plan->defaults);
+            for (std::size_t i = 0; i < t.plan->keyInRow.size(); ++i) {
+                copyField(*key.layout(), key.data(), static_cast<std::int32_t>(i), row, t.plan->keyInRow[i]);
+            }
+            row.adoptStrings();
+        }
+        void* args[] = {ev.row.data(), &ev.env.abi, row.data()};
+        std::int32_t rc = call(h.kernel, args);
+        if (rc == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+            return;
+        }
+        row.adoptStrings();
+        RowChange change{key, before, std::nullopt};
+        if (rc == FLOW_DELETE) {
+            if (!before) {
+                return;
+            }
+            t.rows->erase(key);
+        } else {
+            if (before && *before == row) {
+                return;
+            }
+            t.rows->upsert(key) = row;
+            change.after = std::move(row);
+        }
+        propagate(h.table, change);
+    }
+
+    // ---- Derived streams and views ----------------------------------------------------------
+
+    /// The rows of one match of a query's sources (null: a left join's missing right).
+    struct Tuple {
+        std::vector<const OwnedRow*> rows;
+        std::vector<const FlowEnvelope*> envs;
+        std::vector<OwnedRow> keep;  // rows looked up, owned while the tuple lives
+    };
+
+    /// Arguments of a kernel over the first `count` sources, then `extra`.
+    static std::vector<void*> sourceArgs(const plan::Derived& d, const Tuple& t, std::size_t count,
+                                         std::initializer_list<void*> extra) {
+        std::vector<void*> args;
+        for (std::size_t i = 0; i < count; ++i) {
+            args.push_back(t.rows[i] != nullptr ? const_cast<void*>(t.rows[i]->data()) : nullptr);
+            if (d.sources[i].kind == plan::SourceKind::Event) {
+                args.push_back(const_cast<FlowEnvelope*>(t.envs[i]));
+            }
+        }
+        for (void* e : extra) {
+            args.push_back(e);
+        }
+        return args;
+    }
+
+    /// Extends a tuple through the table joins; false when an inner join finds nothing.
+    bool joinTables(const plan::Derived& d, Tuple& t) {
+        for (std::size_t j = 0; j < d.joins.size(); ++j) {
+            const plan::Join& jn = d.joins[j];
+            if (jn.source.kind != plan::SourceKind::Table) {
+                continue;
+            }
+            OwnedRow key(&layoutOf(p, jn.keyLayout));
+            auto args = sourceArgs(d, t, j + 1, {key.data()});
+            if (call(jn.leftKey, args.data()) == FLOW_ERROR) {
+                report(ctx.errorCode, ctx.errorSite);
+                return false;
+            }
+            key.adoptStrings();
+            const void* found = lookup(jn.source.id, key.data());
+            if (found == nullptr && jn.kind == plan::JoinKind::Inner) {
+                return false;
+            }
+            if (found != nullptr) {
+                t.keep.reserve(d.joins.size());
+                t.keep.emplace_back(&layoutOf(p, tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout), found);
+                t.rows.push_back(&t.keep.back());
+            } else {
+                t.rows.push_back(nullptr);
+            }
+            t.envs.push_back(nullptr);
+        }
+        return true;
+    }
+
+    bool passes(const plan::Derived& d, const Tuple& t) {
+        if (d.where < 0) {
+            return true;
+        }
+        auto args = sourceArgs(d, t, d.sources.size(), {});
+        std::int32_t rc = call(d.where, args.data());
+        if (rc == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+            return false;
+        }
+        return rc == FLOW_OK;
+    }
+
+    std::optional<OwnedRow> project(const plan::Derived& d, const Tuple& t, std::int32_t layout) {
+        OwnedRow out(&layoutOf(p, layout));
+        auto args = sourceArgs(d, t, d.sources.size(), {out.data()});
+        if (call(d.project, args.data()) == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+            return std::nullopt;
+        }
+        out.adoptStrings();
+        return out;
+    }
+
+    std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
+        AggIn in{OwnedRow(&layoutOf(p, groupKeyLayout(d))), OwnedRow(&layoutOf(p, d.aggArgsLayout))};
+        auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
+        if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+            return std::nullopt;
+        }
+        in.key.adoptStrings();
+        auto aArgs = sourceArgs(d, t, d.sources.size(), {in.args.data()});
+        if (call(d.aggArgs, aArgs.data()) == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+            return std::nullopt;
+        }
+        in.args.adoptStrings();
+        return in;
+    }
+
+    std::map<const plan::Derived*, std::int32_t> groupKeyLayouts;
+    std::int32_t groupKeyLayout(const plan::Derived& d) const { return groupKeyLayouts.at(&d); }
+
+    std::vector<ops::AggSpec<AggIn>> aggSpecs(const plan::Derived& d) {
+        std::vector<ops::AggSpec<AggIn>> specs;
+        for (const plan::Aggregate& a : d.aggregates) {
+            ops::AggSpec<AggIn> s;
+            s.kind = static_cast<ops::AggKind>(a.kind);
+            std::int32_t field = a.argField;
+            if (field >= 0) {
+                s.arg = [field](const AggIn& in) { return fieldValue(*in.args.layout(), in.args.data(), field); };
+            } else {
+                s.arg = [](const AggIn&) { return Value{std::int64_t{1}}; };
+            }
+            specs.push_back(std::move(s));
+        }
+        return specs;
+    }
+
+    /// The view row of a group from its key, its aggregates' values and its window.
+    OwnedRow aggregateRow(const plan::Derived& d, const OwnedRow& key, const std::vector<Value>& values,
+                          const ops::WindowBounds* window) {
+        OwnedRow aggs(&layoutOf(p, d.aggLayout));
+        for (std::size_t i = 0; i < values.size() && i < aggs.layout()->fields.size(); ++i) {
+            setField(aggs, static_cast<std::int32_t>(i), values[i]);
+        }
+        aggs.adoptStrings();
+        const plan::Layout& targetLayout = layoutOf(p, tables[static_cast<std::size_t>(d.target)].plan->rowLayout);
+        OwnedRow win(&layoutOf(p, windowLayoutOf(d)));
+        if (window != nullptr) {
+            setField(win, 0, Value{window->start});
+            setField(win, 1, Value{window->end});
+        }
+        OwnedRow out(&targetLayout);
+        void* args[] = {const_cast<void*>(key.data()), aggs.data(), win.data(), out.data()};
+        if (call(d.project, args) == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+        }
+        out.adoptStrings();
+        return out;
+    }
+
+    std::map<const plan::Derived*, std::int32_t> windowLayouts;
+    std::int32_t windowLayoutOf(const plan::Derived& d) const { return windowLayouts.at(&d); }
+
+    void setUpDerived(ServiceRt& s, const plan::Derived& d);
+    void setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d);
+
+    // ---- Processing ------------------------------------------------------------------------
+
+    Status decode(const Input& in, Live& ev) {
+        const plan::Event& def = p.events[static_cast<std::size_t>(in.type)];
+        Envelope env;
+        std::string_view payload;
+        FLOW_RT_TRY(decodeEnvelope(in.record, env, payload));
+        std::size_t vi = static_cast<std::size_t>(in.version);
+        OwnedRow row;
+        FLOW_RT_TRY(decodeAbiRow(p, layoutOf(p, def.versions[vi].layout), payload, row));
+        // Old versions are read through the upcasts, one step at a time.
+        for (std::size_t v = vi + 1; v < def.versions.size(); ++v) {
+            OwnedRow next = defaults(def.versions[v].layout, def.versions[v].defaults);
+            void* args[] = {row.data(), next.data()};
+            if (call(def.versions[v].upcast, args) == FLOW_ERROR) {
+                report(ctx.errorCode, ctx.errorSite);
+                return Status::invalid("upcast failed");
+            }
+            next.adoptStrings();
+            row = std::move(next);
+        }
+        ev.type = in.type;
+        ev.seq = in.seq;
+        ev.env = Env(env);
+        ev.row = std::move(row);
+        return Status::ok();
+    }
+
+    /// Fills `in`'s head with its next consumed event; false at the end.
+    bool peek(ServiceRt& s, Input& in) {
+        while (!in.hasHead) {
+            Status st = in.cursor->next(in.record, in.seq);
+            if (!st) {
+                if (st.code() != StatusCode::Unavailable) {
+                    engine.errors_.push_back({s.plan->name + ": cannot read its input: " + st.toString(), 0});
+                    stopped = true;
+                }
+                return false;
+            }
+            std::string_view payload;
+            if (!decodeEnvelope(in.record, in.env, payload).isOk()) {
+                engine.errors_.push_back({s.plan->name + ": a corrupt record in its input at seq " +
+                                              std::to_string(in.seq), 0});
+                stopped = true;
+                return false;
+            }
+            auto it = eventByName.find(in.env.type);
+            bool wanted = false;
+            if (it != eventByName.end() &&
+                std::find(s.consumedTypes.begin(), s.consumedTypes.end(), it->second) != s.consumedTypes.end()) {
+                const plan::Event& def = p.events[static_cast<std::size_t>(it->second)];
+                for (std::size_t v = 0; v < def.versions.size(); ++v) {
+                    if (def.versions[v].version == static_cast<std::int32_t>(in.env.version)) {
+                        in.type = it->second;
+                        in.version = static_cast<std::int32_t>(v);
+                        wanted = true;
+                    }
+                }
+            }
+            if (!wanted) {
+                in.position = in.seq + 1;
+                continue;
+            }
+            in.hasHead = true;
+        }
+        return true;
+    }
+
+    void process(ServiceRt& s, Input& in) {
+        Live ev;
+        Status st = decode(in, ev);
+        in.hasHead = false;
+        in.position = in.seq + 1;
+        if (!st) {
+            if (st.message() != "upcast failed") {
+                engine.errors_.push_back({s.plan->name + ": cannot read " + in.env.type + " at seq " +
+                                              std::to_string(in.seq) + ": " + st.toString(), 0});
+            }
+            return;
+        }
+        s.cause = &ev;
+        s.emitIndex = 0;
+        auto it = s.consumers.find(ev.type);
+        if (it != s.consumers.end()) {
+            for (auto& fn : it->second) {
+                fn(ev);
+            }
+        }
+        s.cause = nullptr;
+        ++engine.processed_;
+        ++s.sinceCheckpoint;
+    }
+
+    Status runUntilIdle() {
+        for (;;) {
+            if (stopped) {
+                return Status::failed("stopped after a runtime error");
+            }
+            // The next wave: the smallest (ingest, depth) waiting anywhere.
+            bool any = false;
+            std::pair<std::uint64_t, std::uint32_t> wave{0, 0};
+            for (ServiceRt& s : services) {
+                for (Input& in : s.inputs) {
+                    if (peek(s, in)) {
+                        std::pair<std::uint64_t, std::uint32_t> k{in.env.ingest, in.env.depth};
+                        if (!any || k < wave) {
+                            wave = k;
+                            any = true;
+                        }
+                    }
+                }
+            }
+            if (!any) {
+                break;
+            }
+            for (ServiceRt& s : services) {
+                for (Input& in : s.inputs) {
+                    while (!stopped && peek(s, in) && in.env.ingest == wave.first && in.env.depth == wave.second) {
+                        process(s, in);
+                    }
+                }
+            }
+        }
+        for (ServiceRt& s : services) {
+            FLOW_RT_TRY(s.log->commit());
+            if (s.sinceCheckpoint >= engine.options_.checkpointEvery || s.store->wantsCheckpoint()) {
+                FLOW_RT_TRY(checkpoint(s));
+            }
+        }
+        return Status::ok();
+    }
+
+    // ---- Checkpoints -----------------------------------------------------------------------
+
+    Status checkpoint(ServiceRt& s) {
+        FLOW_RT_TRY(s.log->sync());
+        std::string meta;
+        putFixed32(meta, static_cast<std::uint32_t>(s.inputs.size()));
+        for (const Input& in : s.inputs) {
+            putBytes(meta, p.services[static_cast<std::size_t>(in.owner)].name);
+            putFixed64(meta, in.position);
+        }
+        putFixed64(meta, s.outputPos);
+        FLOW_RT_TRY(s.store->checkpoint(meta));
+        s.sinceCheckpoint = 0;
+        return Status::ok();
+    }
+
+    Status open();
+    void setUpService(ServiceRt& s);
+};
+
+// ---- Setting up the dataflow --------------------------------------------------------------------
+
+void Engine::Impl::setUpService(ServiceRt& s) {
+    const plan::Service& sp = *s.plan;
+    // Fold tables: state under the table's own name.
+    for (std::int32_t tid : sp.tables) {
+        TableRt& t = tables[static_cast<std::size_t>(tid)];
+        if (!t.plan->view) {
+            t.rows = &ops::stateTable<OwnedRow, OwnedRow>(*s.store, t.plan->name);
+        }
+    }
+    for (const plan::Handler& h : sp.handlers) {
+        s.consumers[h.event].push_back([this, &s, &h](Live& ev) { applyHandler(s, h, ev); });
+    }
+    for (const plan::Derived& d : sp.derived) {
+        setUpDerived(s, d);
+    }
+    for (const plan::Reaction& r : sp.reactions) {
+        s.consumers[r.event].push_back([this, &s, &r](Live& ev) {
+            void* args[] = {ev.row.data(), &ev.env.abi};
+            if (call(r.kernel, args) == FLOW_ERROR) {
+                report(ctx.errorCode, ctx.errorSite);
+                return;
+            }
+            emitCaptured(s);
+        });
+    }
+    for (const auto& [type, fns] : s.consumers) {
+        s.consumedTypes.push_back(type);
+    }
+}
+
+void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
+    const bool fromEvent = d.sources[0].kind == plan::SourceKind::Event;
+    const bool streamJoin = !d.joins.empty() && d.joins[0].source.kind == plan::SourceKind::Event;
+    if (streamJoin) {
+        setUpStreamStreamJoin(s, d);
+        return;
+    }
+    // Layouts of the group key and the window row, found from the project kernel's args.
+    if (d.groupKey >= 0) {
+        const plan::Kernel& proj = p.kernels[static_cast<std::size_t>(d.project)];
+        groupKeyLayouts[&d] = proj.args[0].layout;
+        windowLayouts[&d] = proj.args[2].layout;
+    }
+    TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
+    if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {
+        ops::WindowSpec spec = d.window == plan::WindowKind::Tumbling ? ops::WindowSpec::tumbling(d.sizeMicros, d.graceMicros)
+                               : d.window == plan::WindowKind::Hopping
+                                   ? ops::WindowSpec::hopping(d.sizeMicros, d.everyMicros, d.graceMicros)
+                                   : ops::WindowSpec::session(d.sizeMicros, d.graceMicros);
+        auto op = std::make_shared<ops::WindowedAggregate<OwnedRow, AggIn, OwnedRow>>(
+            *s.store, view->plan->name, spec, aggSpecs(d), [](const AggIn& in) { return in.key; },
+            [this, &d](const OwnedRow& key, const ops::WindowBounds& w, const std::vector<Value>& values) {
+                return aggregateRow(d, key, values, &w);
+            });
+        view->windowed = &op->table();
+        groupLayouts[d.target] = groupKeyLayout(d);
+        s.operators.push_back(op);
+        s.timeListeners.push_back([op](std::int64_t t) { op->advanceTo(t); });
+        s.lateCounters.push_back([op] { return static_cast<std::uint64_t>(op->lateEvents()); });
+        s.consumers[d.sources[0].id].push_back([this, &d, op](Live& ev) {
+            Tuple t;
+            t.rows.push_back(&ev.row);
+            t.envs.push_back(&ev.env.abi);
+            if (!joinTables(d, t) || !passes(d, t)) {
+                return;
+            }
+            auto in = aggInput(d, t);
+            if (in) {
+                ops::Changes<ops::Windowed<OwnedRow>, OwnedRow> out;
+                op->insert(*in, ev.env.e.time, out);
+            }
+        });
+        return;
+    }
+    if (d.groupKey >= 0 && fromEvent) {
+        auto op = std::make_shared<ops::StreamAggregate<OwnedRow, AggIn, OwnedRow>>(
+            *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
+            [this, &d](const OwnedRow& key, const std::vector<Value>& values) {
+                return aggregateRow(d, key, values, nullptr);
+            });
+        view->rows = &op->table();
+        s.operators.push_back(op);
+        std::int32_t target = d.target;
+        s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
+            Tuple t;
+            t.rows.push_back(&ev.row);
+            t.envs.push_back(&ev.env.abi);
+            if (!joinTables(d, t) || !passes(d, t)) {
+                return;
+            }
+            auto in = aggInput(d, t);
+            if (!in) {
+                return;
+            }
+            ops::Changes<OwnedRow, OwnedRow> out;
+            op->insert(*in, out);
+            for (const RowChange& c : out) {
+                propagate(target, c);
+            }
+        });
+        return;
+    }
+    if (d.groupKey >= 0) {
+        // Grouped over a table's changes: retract the old row, add the new one.
+        auto op = std::make_shared<ops::TableAggregate<OwnedRow, OwnedRow, AggIn, OwnedRow>>(
+            *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
+            [this, &d](const OwnedRow& key, const std::vector<Value>& values) {
+                return aggregateRow(d, key, values, nullptr);
+            });
+        view->rows = &op->table();
+        s.operators.push_back(op);
+        std::int32_t target = d.target;
+        auto asInput = [this, &d](const std::optional<OwnedRow>& row) -> std::optional<AggIn> {
+            if (!row) {
+                return std::nullopt;
+            }
+            Tuple t;
+            t.rows.push_back(&*row);
+            t.envs.push_back(nullptr);
+            if (!passes(d, t)) {
+                return std::nullopt;
+            }
+            return aggInput(d, t);
+        };
+        tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back(
+            [this, op, target, asInput](const RowChange& c) {
+                ops::Change<OwnedRow, AggIn> in{c.key, asInput(c.before), asInput(c.after)};
+                if (!in.before && !in.after) {
+                    return;
+                }
+                ops::Changes<OwnedRow, OwnedRow> out;
+                op->apply(in, out);
+                for (const RowChange& oc : out) {
+                    propagate(target, oc);
+                }
+            });
+        return;
+    }
+    if (!fromEvent && !d.joins.empty()) {
+        // Table-table join, keyed by the left table's key.
+        const plan::Join& jn = d.joins[0];
+        std::int32_t rightRowLayout = tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout;
+        std::int32_t targetLayout = view->plan->rowLayout;
+        auto op = std::make_shared<ops::TableTableJoin<OwnedRow, OwnedRow, OwnedRow, OwnedRow, OwnedRow>>(
+            *s.store, view->plan->name, jn.kind == plan::JoinKind::Left ? ops::JoinKind::Left : ops::JoinKind::Inner,
+            [this, &d, &jn](const OwnedRow& l) {
+                OwnedRow key(&layoutOf(p, jn.keyLayout));
+                void* args[] = {const_cast<void*>(l.data()), key.data()};
+                if (call(jn.leftKey, args) == FLOW_ERROR) {
+                    report(ctx.errorCode, ctx.errorSite);
+                }
+                key.adoptStrings();
+                (void)d;
+                return key;
+            },
+            [this, &d, targetLayout, rightRowLayout](const OwnedRow&, const OwnedRow& l, const OwnedRow* r) {
+                Tuple t;
+                t.rows = {&l, r};
+                t.envs = {nullptr, nullptr};
+                (void)rightRowLayout;
+                auto out = project(d, t, targetLayout);
+                return out ? *out : OwnedRow(&layoutOf(p, targetLayout));
+            });
+        view->rows = &op->table();
+        s.operators.push_back(op);
+        std::int32_t target = d.target;
+        tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back([this, op, target](const RowChange& c) {
+            ops::Changes<OwnedRow, OwnedRow> out;
+            op->onLeft(c, out);
+            for (const RowChange& oc : out) {
+                propagate(target, oc);
+            }
+        });
+        tables[static_cast<std::size_t>(jn.source.id)].dependents.push_back([this, op, target](const RowChange& c) {
+            ops::Changes<OwnedRow, OwnedRow> out;
+            op->onRight(c, out);
+            for (const RowChange& oc : out) {
+                propagate(target, oc);
+            }
+        });
+        return;
+    }
+    if (d.stream) {
+        std::int32_t target = d.target;
+        std::int32_t layout = p.events[static_cast<std::size_t>(target)].versions.back().layout;
+        s.consumers[d.sources[0].id].push_back([this, &s, &d, target, layout](Live& ev) {
+            Tuple t;
+            t.rows.push_back(&ev.row);
+            t.envs.push_back(&ev.env.abi);
+            if (!joinTables(d, t) || !passes(d, t)) {
+                return;
+            }
+            auto out = project(d, t, layout);
+            if (out) {
+                emit(s, target, std::move(*out), derivedEnvelope(s));
+            }
+        });
+        return;
+    }
+    // A view without group by: the newest row per key of its source.
+    view->rows = &ops::stateTable<OwnedRow, OwnedRow>(*s.store, view->plan->name);
+    std::int32_t target = d.target;
+    std::int32_t layout = view->plan->rowLayout;
+    if (fromEvent) {
+        std::int32_t source = d.sources[0].id;
+        s.consumers[source].push_back([this, &d, target, layout, source](Live& ev) {
+            Tuple t;
+            t.rows.push_back(&ev.row);
+            t.envs.push_back(&ev.env.abi);
+            if (!joinTables(d, t) || !passes(d, t)) {
+                return;
+            }
+            auto out = project(d, t, layout);
+            if (!out) {
+                return;
+            }
+            TableRt& v = tables[static_cast<std::size_t>(target)];
+            OwnedRow key(&layoutOf(p, v.plan->keyLayout));
+            copyField(*ev.row.layout(), ev.row.data(), p.events[static_cast<std::size_t>(source)].keyField, key, 0);
+            key.adoptStrings();
+            std::optional<OwnedRow> before;
+            if (const OwnedRow* f = v.rows->find(key)) {
+                before = *f;
+            }
+            if (before && *before == *out) {
+                return;
+            }
+            v.rows->upsert(key) = *out;
+            propagate(target, RowChange{key, before, std::move(out)});
+        });
+        return;
+    }
+    tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back(
+        [this, &d, target, layout](const RowChange& c) {
+            auto mapRow = [&](const std::optional<OwnedRow>& row) -> std::optional<OwnedRow> {
+                if (!row) {
+                    return std::nullopt;
+                }
+                Tuple t;
+                t.rows.push_back(&*row);
+                t.envs.push_back(nullptr);
+                if (!passes(d, t)) {
+                    return std::nullopt;
+                }
+                return project(d, t, layout);
+            };
+            TableRt& v = tables[static_cast<std::size_t>(target)];
+            std::optional<OwnedRow> before, after = mapRow(c.after);
+            if (const OwnedRow* f = v.rows->find(c.key)) {
+                before = *f;
+            }
+            if (before == after) {
+                return;
+            }
+            if (after) {
+                v.rows->upsert(c.key) = *after;
+            } else {
+                v.rows->erase(c.key);
+            }
+            propagate(target, RowChange{c.key, before, after});
+        });
+}
+
+void Engine::Impl::setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d) {
+    const plan::Join& jn = d.joins[0];
+    std::int32_t target = d.target;
+    std::int32_t layout = p.events[static_cast<std::size_t>(target)].versions.back().layout;
+    auto keyOf = [this, &jn](std::int32_t kernel, const EvRow& r) {
+        OwnedRow key(&layoutOf(p, jn.keyLayout));
+        Env env(r.env);
+        void* args[] = {const_cast<void*>(r.row.data()), &env.abi, key.data()};
+        if (call(kernel, args) == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+        }
+        key.adoptStrings();
+        return key;
+    };
+    auto op = std::make_shared<ops::StreamStreamJoin<OwnedRow, EvRow, EvRow, OwnedRow, EvRow>>(
+        *s.store, p.events[static_cast<std::size_t>(target)].name, jn.withinMicros,
+        [keyOf, &jn](const EvRow& l) { return keyOf(jn.leftKey, l); },
+        [keyOf, &jn](const EvRow& r) { return keyOf(jn.rightKey, r); },
+        [this, &d, layout](const EvRow& l, const EvRow& r) {
+            Env le(l.env), re(r.env);
+            Tuple t;
+            t.rows = {&l.row, &r.row};
+            t.envs = {&le.abi, &re.abi};
+            EvRow out;
+            if (passes(d, t)) {
+                auto row = project(d, t, layout);
+                if (row) {
+                    out.row = std::move(*row);
+                }
+            }
+            out.env = l.env.time >= r.env.time ? l.env : r.env;
+            return out;
+        },
+        [](const EvRow& o) { return o.row; });
+    s.operators.push_back(op);
+    s.timeListeners.push_back([op](std::int64_t t) { op->advanceTo(t); });
+    s.lateCounters.push_back([op] { return static_cast<std::uint64_t>(op->lateEvents()); });
+    auto emitAll = [this, &s, target](ops::Changes<OwnedRow, EvRow>& out) {
+        for (auto& c : out) {
+            if (c.after && !c.after->row.empty()) {
+                emit(s, target, std::move(c.after->row), derivedEnvelope(s));
+            }
+        }
+    };
+    s.consumers[d.sources[0].id].push_back([op, emitAll](Live& ev) {
+        ops::Changes<OwnedRow, EvRow> out;
+        op->onLeft(EvRow{ev.row, ev.env.e}, ev.env.e.time, out);
+        emitAll(out);
+    });
+    s.consumers[jn.source.id].push_back([op, emitAll](Live& ev) {
+        ops::Changes<OwnedRow, EvRow> out;
+        op->onRight(EvRow{ev.row, ev.env.e}, ev.env.e.time, out);
+        emitAll(out);
+    });
+}
+
+// ---- Opening and recovering --------------------------------------------------------------------
+
+Status Engine::Impl::open() {
+    ops::setStatePlan(&p);
+    for (const plan::Event& e : p.events) {
+        eventByName[e.name] = e.id;
+    }
+    tables.resize(p.tables.size());
+    for (const plan::Table& t : p.tables) {
+        tables[static_cast<std::size_t>(t.id)].plan = &t;
+    }
+    services.resize(p.services.size());
+    const EngineOptions& o = engine.options_;
+    for (const plan::Service& sp : p.services) {
+        ServiceRt& s = services[static_cast<std::size_t>(sp.id)];
+        s.plan = &sp;
+        s.id = sp.id;
+        if (o.dataDir.empty()) {
+            s.log = std::make_unique<MemoryLog>();
+            s.store = openMemoryStore("");
+        } else {
+            std::string dir = o.dataDir + "/" + sp.name;
+            LogOptions lo;
+            lo.fsync = o.fsync;
+            lo.salvage = o.salvage;
+            auto log = FileLog::open(dir + "/log", lo);
+            if (!log) {
+                return log.status();
+            }
+            if ((*log)->recovery().truncatedBytes > 0) {
+                engine.errors_.push_back({sp.name + ": recovered its log: removed a torn tail of " +
+                                              std::to_string((*log)->recovery().truncatedBytes) + " bytes",
+                                          0});
+            }
+            s.log = std::make_unique<DiskLog>(std::move(*log), dir + "/log");
+            if (o.store == "rocksdb") {
+                auto st = openRocksStore(dir + "/state");
+                if (!st) {
+                    return st.status();
+                }
+                s.store = std::move(*st);
+            } else {
+                s.store = openMemoryStore(dir + "/state");
+            }
+        }
+    }
+    for (ServiceRt& s : services) {
+        setUpService(s);
+    }
+    // Inputs: one cursor per log read (the owners of the consumed events), in a fixed order.
+    for (ServiceRt& s : services) {
+        std::vector<std::int32_t> owners;
+        for (std::int32_t type : s.consumedTypes) {
+            std::int32_t owner = p.events[static_cast<std::size_t>(type)].service;
+            if (std::find(owners.begin(), owners.end(), owner) == owners.end()) {
+                owners.push_back(owner);
+            }
+        }
+        std::sort(owners.begin(), owners.end());
+        for (std::int32_t owner : owners) {
+            Input in;
+            in.owner = owner;
+            s.inputs.push_back(std::move(in));
+        }
+    }
+    // Checkpoints: positions, and what was emitted after them.
+    for (ServiceRt& s : services) {
+        auto cp = s.store->load();
+        if (!cp) {
+            return cp.status();
+        }
+        if (cp->has_value()) {
+            Reader r((*cp)->meta);
+            std::uint32_t n = 0;
+            if (!r.fixed32(n)) {
+                return Status::corruption(s.plan->name + ": invalid checkpoint");
+            }
+            for (std::uint32_t i = 0; i < n; ++i) {
+                std::string_view owner;
+                std::uint64_t pos = 0;
+                if (!r.bytes(owner) || !r.fixed64(pos)) {
+                    return Status::corruption(s.plan->name + ": invalid checkpoint");
+                }
+                for (Input& in : s.inputs) {
+                    if (p.services[static_cast<std::size_t>(in.owner)].name == owner) {
+                        in.position = pos;
+                    }
+                }
+            }
+            if (!r.fixed64(s.outputPos)) {
+                return Status::corruption(s.plan->name + ": invalid checkpoint");
+            }
+        }
+        auto cur = s.log->open(s.outputPos);
+        if (!cur) {
+            return cur.status();
+        }
+        std::string rec;
+        std::uint64_t seq = 0;
+        while ((*cur)->next(rec, seq).isOk()) {
+            Envelope env;
+            std::string_view payload;
+            if (decodeEnvelope(rec, env, payload).isOk()) {
+                s.replayed.emplace(env.id, seq);
+            }
+        }
+    }
+    // The ingest stamp goes on after the greatest in any log (appends are in stamp order,
+    // so each log's last record has its greatest).
+    for (ServiceRt& s : services) {
+        if (s.log->end() == 0) {
+            continue;
+        }
+        auto cur = s.log->open(s.log->end() - 1);
+        std::string rec;
+        std::uint64_t seq = 0;
+        if (cur && (*cur)->next(rec, seq).isOk()) {
+            Envelope env;
+            std::string_view payload;
+            if (decodeEnvelope(rec, env, payload).isOk()) {
+                ingest = std::max(ingest, env.ingest);
+            }
+        }
+    }
+    for (ServiceRt& s : services) {
+        for (Input& in : s.inputs) {
+            auto cur = services[static_cast<std::size_t>(in.owner)].log->open(in.position);
+            if (!cur) {
+                return cur.status();
+            }
+            in.cursor = std::move(*cur);
+        }
+    }
+    return Status::ok();
+}
+
+// ---- The public face ----------------------------------------------------------------------------
+
+Engine::Engine(const plan::Program& program, const FlowKernelFn* kernels, EngineOptions options)
+    : program_(program), kernels_(kernels), options_(std::move(options)), impl_(std::make_unique<Impl>(*this)) {}
+
+Engine::~Engine() = default;
+
+Status Engine::open() { return impl_->open(); }
+
+Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const OwnedRow& row,
+                            std::optional<std::int64_t> time, std::optional<EventId> id) {
+    Impl& m = *impl_;
+    const plan::Event& ev = program_.events[static_cast<std::size_t>(event)];
+    Impl::ServiceRt& owner = m.services[static_cast<std::size_t>(ev.service)];
+    Envelope e;
+    e.id = id ? *id : randomEventId();
+    if (id) {
+        // Idempotent ingestion: an input already in the owner's log is not appended again.
+        auto cur = owner.log->open(0);
+        std::string rec;
+        std::uint64_t seq = 0;
+        while (cur && (*cur)->next(rec, seq).isOk()) {
+            Envelope have;
+            std::string_view payload;
+            if (decodeEnvelope(rec, have, payload).isOk() && have.id == e.id) {
+                return false;
+            }
+        }
+    }
+    e.causation = e.id;
+    e.correlation = e.id;
+    e.time = time ? *time : clock_;
+    e.ingest = ++m.ingest;
+    e.depth = 0;
+    e.seq = owner.log->end();
+    e.type = ev.name;
+    e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
+    if (ev.keyField >= 0 && static_cast<std::size_t>(version) + 1 == ev.versions.size()) {
+        e.key = valueToString(fieldValue(*row.layout(), row.data(), ev.keyField));
+    }
+    std::string payload, record;
+    encodeAbiRow(*row.layout(), row.data(), payload);
+    encodeEnvelope(e, payload, record);
+    auto seq = owner.log->append(record);
+    if (!seq) {
+        return seq.status();
+    }
+    FLOW_RT_TRY(owner.log->commit());
+    EventRecord rec;
+    rec.type = event;
+    rec.service = ev.service;
+    rec.seq = *seq;
+    rec.envelope = e;
+    if (static_cast<std::size_t>(version) + 1 == ev.versions.size()) {
+        rec.row = row;
+    } else {
+        // What handlers will see: the row read through the upcasts.
+        Impl::Input probe;
+        probe.record = record;
+        probe.type = event;
+        probe.version = version;
+        probe.seq = *seq;
+        Live live;
+        if (m.decode(probe, live).isOk()) {
+            rec.row = std::move(live.row);
+        }
+    }
+    emitted_.push_back(std::move(rec));
+    return true;
+}
+
+CommandResult Engine::command(std::int32_t command, const OwnedRow& params, const EventId& requestId) {
+    Impl& m = *impl_;
+    const plan::Command& c = program_.commands[static_cast<std::size_t>(command)];
+    Impl::ServiceRt& s = m.services[static_cast<std::size_t>(c.service)];
+    CommandResult result;
+    void* args[] = {const_cast<void*>(params.data())};
+    std::int32_t rc = m.call(c.kernel, args);
+    if (rc == FLOW_REJECTED || m.ctx.rejected) {
+        result.reason = m.ctx.reason;
+        return result;
+    }
+    if (rc == FLOW_ERROR) {
+        m.report(m.ctx.errorCode, m.ctx.errorSite);
+        result.failed = true;
+        result.reason = errors_.back().message;
+        return result;
+    }
+    auto emitted = std::move(m.ctx.emitted);
+    m.ctx.emitted.clear();
+    std::uint64_t stamp = ++m.ingest;
+    std::size_t first = emitted_.size();
+    for (std::size_t i = 0; i < emitted.size(); ++i) {
+        auto& [type, row] = emitted[i];
+        row.adoptStrings();
+        Envelope e;
+        e.id = deriveEventId(requestId, s.plan->name, static_cast<std::uint32_t>(i));
+        e.causation = requestId;
+        e.correlation = requestId;
+        e.time = clock_;
+        e.ingest = stamp;
+        e.depth = 1;
+        m.emit(s, type, std::move(row), e);
+    }
+    // The response waits for the events to be durable.
+    Status st = s.log->sync();
+    if (!st) {
+        result.failed = true;
+        result.reason = st.toString();
+        return result;
+    }
+    result.accepted = true;
+    for (std::size_t i = first; i < emitted_.size(); ++i) {
+        result.events.push_back(emitted_[i]);
+    }
+    return result;
+}
+
+Status Engine::runUntilIdle() { return impl_->runUntilIdle(); }
+
+std::int32_t Engine::callKernel(std::int32_t kernel, void** args) {
+    std::int32_t rc = impl_->call(kernel, args);
+    if (rc == FLOW_ERROR) {
+        impl_->report(impl_->ctx.errorCode, impl_->ctx.errorSite);
+    }
+    return rc;
+}
+
+Status Engine::checkpoint() {
+    for (auto& s : impl_->services) {
+        FLOW_RT_TRY(impl_->checkpoint(s));
+    }
+    return Status::ok();
+}
+
+Status Engine::advanceTime(std::int64_t micros) {
+    clock_ += micros;
+    for (auto& s : impl_->services) {
+        for (auto& fn : s.timeListeners) {
+            fn(clock_);
+        }
+    }
+    return Status::ok();
+}
+
+std::int32_t Engine::query(std::int32_t q, const void* params, void* out) {
+    const plan::Query& qu = program_.queries[static_cast<std::size_t>(q)];
+    void* args[] = {const_cast<void*>(params), out};
+    std::int32_t rc = impl_->call(qu.kernel, args);
+    if (rc == FLOW_ERROR) {
+        impl_->report(impl_->ctx.errorCode, impl_->ctx.errorSite);
+    }
+    return rc;
+}
+
+std::vector<std::pair<OwnedRow, OwnedRow>> Engine::rows(std::int32_t table) {
+    std::vector<std::pair<OwnedRow, OwnedRow>> out;
+    Impl::TableRt& t = impl_->tables[static_cast<std::size_t>(table)];
+    const plan::Layout& kl = layoutOf(program_, t.plan->keyLayout);
+    if (t.windowed != nullptr) {
+        t.windowed->forEach([&](const ops::Windowed<OwnedRow>& k, const OwnedRow& r) {
+            OwnedRow key(&kl);
+            for (std::size_t i = 0; i + 1 < kl.fields.size(); ++i) {
+                copyField(*k.key.layout(), k.key.data(), static_cast<std::int32_t>(i), key, static_cast<std::int32_t>(i));
+            }
+            setField(key, static_cast<std::int32_t>(kl.fields.size() - 1), Value{k.start});
+            key.adoptStrings();
+            out.emplace_back(std::move(key), r);
+        });
+    } else if (t.rows != nullptr) {
+        t.rows->forEach([&](const OwnedRow& k, const OwnedRow& r) { out.emplace_back(k, r); });
+    }
+    std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+        return compareRows(kl, a.first.data(), b.first.data()) < 0;
+    });
+    return out;
+}
+
+const void* Engine::lookup(std::int32_t table, const void* key) { return impl_->lookup(table, key); }
+
+Result<std::vector<OwnedRow>> Engine::scan(std::int32_t q, const OwnedRow& params) {
+    const plan::Query& qu = program_.queries[static_cast<std::size_t>(q)];
+    std::vector<std::pair<OwnedRow, OwnedRow>> all = rows(qu.table);
+    struct Hit {
+        OwnedRow order;
+        OwnedRow row;
+    };
+    std::vector<Hit> hits;
+    for (auto& [key, row] : all) {
+        if (qu.where >= 0) {
+            void* args[] = {const_cast<void*>(params.data()), row.data()};
+            std::int32_t rc = impl_->call(qu.where, args);
+            if (rc == FLOW_ERROR) {
+                impl_->report(impl_->ctx.errorCode, impl_->ctx.errorSite);
+                return Status::failed(errors_.back().message);
+            }
+            if (rc != FLOW_OK) {
+                continue;
+            }
+        }
+        Hit h;
+        if (qu.orderBy >= 0) {
+            const plan::Kernel& k = program_.kernels[static_cast<std::size_t>(qu.orderBy)];
+            h.order = OwnedRow(&layoutOf(program_, k.args.back().layout));
+            void* args[] = {const_cast<void*>(params.data()), row.data(), h.order.data()};
+            impl_->call(qu.orderBy, args);
+            h.order.adoptStrings();
+        }
+        if (qu.project >= 0) {
+            OwnedRow out(&layoutOf(program_, qu.rowLayout));
+            void* args[] = {const_cast<void*>(params.data()), row.data(), out.data()};
+            impl_->call(qu.project, args);
+            out.adoptStrings();
+            h.row = std::move(out);
+        } else {
+            h.row = std::move(row);
+        }
+        hits.push_back(std::move(h));
+    }
+    if (qu.orderBy >= 0) {
+        std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+            int c = compareRows(*a.order.layout(), a.order.data(), b.order.data());
+            return qu.descending ? c > 0 : c < 0;
+        });
+    }
+    std::int64_t limit = -1;
+    if (qu.limit >= 0) {
+        const plan::Kernel& k = program_.kernels[static_cast<std::size_t>(qu.limit)];
+        OwnedRow lim(&layoutOf(program_, k.args.back().layout));
+        void* args[] = {const_cast<void*>(params.data()), lim.data()};
+        impl_->call(qu.limit, args);
+        std::memcpy(&limit, lim.data(), 8);
+    }
+    std::vector<OwnedRow> out;
+    for (Hit& h : hits) {
+        if (limit >= 0 && static_cast<std::int64_t>(out.size()) >= limit) {
+            break;
+        }
+        out.push_back(std::move(h.row));
+    }
+    return out;
+}
+
+Status Engine::allEvents(std::vector<EventRecord>& out) {
+    for (auto& s : impl_->services) {
+        auto cur = s.log->open(0);
+        if (!cur) {
+            return cur.status();
+        }
+        std::string rec;
+        std::uint64_t seq = 0;
+        while ((*cur)->next(rec, seq).isOk()) {
+            Impl::Input probe;
+            probe.record = rec;
+            probe.seq = seq;
+            std::string_view payload;
+            Envelope env;
+            FLOW_RT_TRY(decodeEnvelope(rec, env, payload));
+            auto it = impl_->eventByName.find(env.type);
+            if (it == impl_->eventByName.end()) {
+                continue;
+            }
+            probe.type = it->second;
+            const plan::Event& def = program_.events[static_cast<std::size_t>(it->second)];
+            for (std::size_t v = 0; v < def.versions.size(); ++v) {
+                if (def.versions[v].version == static_cast<std::int32_t>(env.version)) {
+                    probe.version = static_cast<std::int32_t>(v);
+                }
+            }
+            Live live;
+            FLOW_RT_TRY(impl_->decode(probe, live));
+            EventRecord r;
+            r.type = live.type;
+            r.service = s.id;
+            r.seq = seq;
+            r.envelope = env;
+            r.row = std::move(live.row);
+            out.push_back(std::move(r));
+        }
+    }
+    return Status::ok();
+}
+
+std::uint64_t Engine::lateEvents() const {
+    std::uint64_t n = 0;
+    for (const auto& s : impl_->services) {
+        for (const auto& fn : s.lateCounters) {
+            n += fn();
+        }
+    }
+    return n;
+}
+
+}  // namespace flow::rt

@@ -1,0 +1,292 @@
+// runtime/src/engine/host.cpp - `EXE test|run|dump|trace`: the command line of a compiled
+// program (DESIGN.md "Command line"), shared by generated executables and flowc.
+#include "flow/rt/host.h"
+
+#include "flow/rt/engine.h"
+#include "flow/rt/json_edge.h"
+#include "test_runner.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+namespace flow::rt {
+
+namespace {
+
+struct RunOptions {
+    std::string dataDir;
+    std::vector<std::string> inputs;
+    std::string onBadInput = "skip";
+    std::string onError = "skip";
+    std::string fsync = "batch";
+    std::string store = "memory";
+    bool salvage = false;
+};
+
+EngineOptions engineOptions(const RunOptions& o) {
+    EngineOptions e;
+    e.dataDir = o.dataDir;
+    parseFsyncPolicy(o.fsync, e.fsync);
+    e.store = o.store;
+    e.onError = o.onError == "stop" ? OnError::Stop : OnError::Skip;
+    e.salvage = o.salvage;
+    return e;
+}
+
+void printErrors(const Engine& engine, std::size_t from) {
+    for (std::size_t i = from; i < engine.errors().size(); ++i) {
+        std::cerr << "error: " << engine.errors()[i].message << "\n";
+    }
+}
+
+int cmdTest(const plan::Program& p, const FlowKernelFn* kernels, const std::string& filter) {
+    TestSummary s = runTests(p, kernels, filter, std::cout);
+    return s.failed == 0 ? 0 : 1;
+}
+
+/// Appends the input lines (validated at the JSON edge), then processes until idle.
+int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o) {
+    Engine engine(p, kernels, engineOptions(o));
+    Status st = engine.open();
+    if (!st) {
+        std::cerr << "error: " << st.toString() << "\n";
+        return 1;
+    }
+    printErrors(engine, 0);
+    std::size_t reported = engine.errors().size();
+    JsonEdge edge(p, [&engine](std::int32_t kernel, void** args) { return engine.callKernel(kernel, args); });
+    std::uint64_t good = 0, bad = 0, duplicates = 0;
+    constexpr std::size_t kBatch = 256;
+    for (const std::string& path : o.inputs) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            std::cerr << "error: cannot open input '" << path << "'\n";
+            return 1;
+        }
+        std::string line;
+        std::uint64_t lineNo = 0;
+        std::size_t inBatch = 0;
+        while (std::getline(in, line)) {
+            ++lineNo;
+            if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) {
+                continue;
+            }
+            auto ev = edge.parse(line);
+            if (!ev) {
+                ++bad;
+                std::cerr << path << ":" << lineNo << ": bad input: " << ev.status().message() << "\n";
+                if (o.onBadInput == "fail") {
+                    std::cerr << "error: stopping at the first bad input line (--on-bad-input=fail)\n";
+                    return 1;
+                }
+                continue;
+            }
+            // An input line's id is its content and position, unless it gives one: running the
+            // same input again appends nothing twice.
+            EventId id = ev->id ? *ev->id : requestId(path + ":" + std::to_string(lineNo) + ":" + line);
+            auto appended = engine.ingest(ev->event, ev->version, ev->row, ev->time, id);
+            if (!appended) {
+                std::cerr << "error: " << appended.status().toString() << "\n";
+                return 1;
+            }
+            *appended ? ++good : ++duplicates;
+            if (++inBatch == kBatch) {
+                inBatch = 0;
+                st = engine.runUntilIdle();
+                printErrors(engine, reported);
+                reported = engine.errors().size();
+                if (!st) {
+                    std::cerr << "error: " << st.toString() << "\n";
+                    return 1;
+                }
+            }
+        }
+    }
+    st = engine.runUntilIdle();
+    printErrors(engine, reported);
+    if (st) {
+        st = engine.checkpoint();
+    }
+    if (!st) {
+        std::cerr << "error: " << st.toString() << "\n";
+        return 1;
+    }
+    std::cerr << "ingested " << good << " events (" << duplicates << " already present, " << bad << " bad lines); "
+              << engine.eventsProcessed() << " events processed; " << engine.lateEvents() << " late events\n";
+    return bad > 0 && o.onBadInput == "fail" ? 1 : 0;
+}
+
+std::int32_t findTable(const plan::Program& p, const std::string& name) {
+    for (const plan::Table& t : p.tables) {
+        std::string shortName = t.name.substr(t.name.find('.') + 1);
+        if (t.name == name || shortName == name) {
+            return t.id;
+        }
+    }
+    return -1;
+}
+
+/// Every table (or the named ones) as JSON lines sorted by key.
+int cmdDump(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o,
+            const std::vector<std::string>& names) {
+    Engine engine(p, kernels, engineOptions(o));
+    Status st = engine.open();
+    if (st) {
+        st = engine.runUntilIdle();  // state after the last checkpoint is rebuilt by replay
+    }
+    if (!st) {
+        std::cerr << "error: " << st.toString() << "\n";
+        return 1;
+    }
+    std::vector<std::int32_t> ids;
+    for (const std::string& n : names) {
+        std::int32_t id = findTable(p, n);
+        if (id < 0) {
+            std::cerr << "error: no table '" << n << "'\n";
+            return 1;
+        }
+        ids.push_back(id);
+    }
+    if (ids.empty()) {
+        for (const plan::Table& t : p.tables) {
+            ids.push_back(t.id);
+        }
+    }
+    for (std::int32_t id : ids) {
+        const plan::Table& t = p.tables[static_cast<std::size_t>(id)];
+        for (const auto& [key, row] : engine.rows(id)) {
+            nlohmann::ordered_json j;
+            j["table"] = t.name;
+            j["key"] = rowToJson(p, *key.layout(), key.data());
+            j["row"] = rowToJson(p, *row.layout(), row.data());
+            std::cout << j.dump() << "\n";
+        }
+    }
+    return 0;
+}
+
+/// The narrative of one request: every event that shares its correlation, in event-time
+/// order, each with what caused it.
+int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o, const std::string& idText) {
+    EventId id;
+    if (!EventId::fromHex(idText, id)) {
+        std::cerr << "error: '" << idText << "' is not an event or request id (32 hex digits)\n";
+        return 1;
+    }
+    Engine engine(p, kernels, engineOptions(o));
+    Status st = engine.open();
+    std::vector<EventRecord> all;
+    if (st) {
+        st = engine.allEvents(all);
+    }
+    if (!st) {
+        std::cerr << "error: " << st.toString() << "\n";
+        return 1;
+    }
+    EventId correlation = id;
+    for (const EventRecord& e : all) {
+        if (e.envelope.id == id) {
+            correlation = e.envelope.correlation;
+        }
+    }
+    std::vector<const EventRecord*> story;
+    std::map<EventId, const EventRecord*> byId;
+    for (const EventRecord& e : all) {
+        byId[e.envelope.id] = &e;
+        if (e.envelope.correlation == correlation) {
+            story.push_back(&e);
+        }
+    }
+    if (story.empty()) {
+        std::cerr << "error: no event with id or correlation " << idText << "\n";
+        return 1;
+    }
+    std::stable_sort(story.begin(), story.end(), [](const EventRecord* a, const EventRecord* b) {
+        return std::tie(a->envelope.time, a->envelope.ingest, a->envelope.depth) <
+               std::tie(b->envelope.time, b->envelope.ingest, b->envelope.depth);
+    });
+    std::cout << "request " << correlation.toHex() << ": " << story.size() << " event" << (story.size() == 1 ? "" : "s")
+              << "\n";
+    for (const EventRecord* e : story) {
+        const plan::Event& def = p.events[static_cast<std::size_t>(e->type)];
+        std::string service = p.services[static_cast<std::size_t>(def.service)].name;
+        std::string cause;
+        if (e->envelope.causation == correlation && e->envelope.depth <= 1) {
+            cause = e->envelope.depth == 0 ? "input" : "command " + correlation.toHex().substr(0, 8);
+        } else {
+            auto it = byId.find(e->envelope.causation);
+            cause = it != byId.end() ? "after " + p.events[static_cast<std::size_t>(it->second->type)].name + " " +
+                                           e->envelope.causation.toHex().substr(0, 8)
+                                     : "caused by " + e->envelope.causation.toHex().substr(0, 8);
+        }
+        std::cout << formatTimestamp(e->envelope.time) << "  " << std::string(e->envelope.depth * 2, ' ') << service
+                  << " emitted " << def.name.substr(def.name.find('.') + 1) << " "
+                  << rowToJson(p, *e->row.layout(), e->row.data()).dump() << "  [" << e->envelope.id.toHex().substr(0, 8)
+                  << ", " << cause << "]\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int runMain(const plan::CompiledProgram& compiled, int argc, char** argv) {
+    auto parsed = plan::parsePlan(compiled.planJson);
+    if (!parsed) {
+        std::cerr << "error: the program's plan is invalid: " << parsed.status().toString() << "\n";
+        return 2;
+    }
+    const plan::Program& p = *parsed;
+    if (compiled.kernelCount != p.kernels.size()) {
+        std::cerr << "error: the program has " << compiled.kernelCount << " kernels, its plan " << p.kernels.size() << "\n";
+        return 2;
+    }
+    CLI::App app{"a Flow program (" + p.source + ")"};
+    app.require_subcommand(1, 1);
+    RunOptions o;
+    auto addData = [&o](CLI::App* sub, bool required) {
+        auto* opt = sub->add_option("--data", o.dataDir, "Data directory (logs and state)");
+        if (required) {
+            opt->required();
+        }
+        sub->add_option("--fsync", o.fsync, "always, batch or never")->check(CLI::IsMember({"always", "batch", "never"}));
+        sub->add_option("--store", o.store, "memory or rocksdb")->check(CLI::IsMember({"memory", "rocksdb"}));
+        sub->add_flag("--salvage", o.salvage, "Skip and report corrupt log records instead of stopping");
+    };
+    std::string filter;
+    auto* test = app.add_subcommand("test", "Run the program's test blocks");
+    test->add_option("--filter", filter, "Only tests whose name contains this");
+    auto* run = app.add_subcommand("run", "Process input events until idle, then exit");
+    addData(run, true);
+    run->add_option("--input", o.inputs, "Events as JSON lines");
+    run->add_option("--on-bad-input", o.onBadInput, "skip or fail")->check(CLI::IsMember({"skip", "fail"}));
+    run->add_option("--on-error", o.onError, "skip or stop")->check(CLI::IsMember({"skip", "stop"}));
+    std::vector<std::string> tablesToDump;
+    auto* dump = app.add_subcommand("dump", "Print tables as JSON lines, sorted by key");
+    addData(dump, true);
+    dump->add_option("tables", tablesToDump, "Tables (all if none)");
+    std::string traceId;
+    auto* trace = app.add_subcommand("trace", "Print the causal narrative of one event or request");
+    addData(trace, true);
+    trace->add_option("id", traceId, "Event or request id")->required();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (*test) {
+        return cmdTest(p, compiled.kernels, filter);
+    }
+    if (*run) {
+        return cmdRun(p, compiled.kernels, o);
+    }
+    if (*dump) {
+        return cmdDump(p, compiled.kernels, o, tablesToDump);
+    }
+    return cmdTrace(p, compiled.kernels, o, traceId);
+}
+
+}  // namespace flow::rt

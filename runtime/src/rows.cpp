@@ -1,0 +1,534 @@
+// runtime/src/rows.cpp - ABI rows: ownership, equality, hashing, order and the binary codec.
+//
+// JSON is in row_json.cpp, the text forms of timestamps and durations in time_format.cpp.
+// Everything here walks a layout's fields (plan layouts hold scalar fields only) and reads
+// values with memcpy, so a row needs no particular alignment.
+#include "flow/rt/rows.h"
+
+#include "flow/rt/codec.h"
+#include "row_access.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <xxhash.h>
+
+namespace flow::rt {
+
+using namespace rowaccess;
+
+namespace {
+
+/// Bytes of the strings a row holds (present string fields).
+std::size_t stringBytes(const plan::Layout& l, const std::uint8_t* row) {
+    std::size_t n = 0;
+    for (const plan::Field& f : l.fields) {
+        if (f.type.scalar == plan::Scalar::String && present(f, row)) {
+            FlowStr s = readStr(row + valueOffset(f));
+            n += s.len > 0 ? static_cast<std::size_t>(s.len) : 0;
+        }
+    }
+    return n;
+}
+
+/// Presence bytes and bools to exactly 0 or 1, and zero bytes in the value of an absent
+/// optional: an owned row holds no stale pointer and compares equal byte for byte where
+/// it can.
+void normalize(const plan::Layout& l, std::uint8_t* row) {
+    for (const plan::Field& f : l.fields) {
+        std::uint8_t* v = row + valueOffset(f);
+        if (f.type.optional) {
+            if (row[f.offset] == 0) {
+                std::memset(v, 0, scalarSize(f.type.scalar));
+                continue;
+            }
+            row[f.offset] = 1;
+        }
+        if (f.type.scalar == plan::Scalar::Bool) {
+            *v = *v != 0 ? 1 : 0;
+        }
+    }
+}
+
+/// Points the string fields of `row` into `strings`, which holds their bytes back to
+/// back in field order (the invariant of OwnedRow).
+void pointStrings(const plan::Layout& l, std::uint8_t* row, const std::string& strings) {
+    std::size_t pos = 0;
+    for (const plan::Field& f : l.fields) {
+        if (f.type.scalar != plan::Scalar::String || !present(f, row)) {
+            continue;
+        }
+        std::uint8_t* v = row + valueOffset(f);
+        FlowStr s = readStr(v);
+        if (s.len <= 0) {
+            writeStr(v, FlowStr{nullptr, 0});
+            continue;
+        }
+        writeStr(v, FlowStr{strings.data() + pos, s.len});
+        pos += static_cast<std::size_t>(s.len);
+    }
+}
+
+std::unique_ptr<std::uint8_t[]> allocRow(const plan::Layout& l) {
+    return std::make_unique<std::uint8_t[]>(l.size);  // zeroed
+}
+
+int compareFloats(double a, double b) {
+    // A total order for sorting and keys: NaNs equal each other and sort last; 0.0 and
+    // -0.0 are equal.
+    bool na = std::isnan(a);
+    bool nb = std::isnan(b);
+    if (na || nb) {
+        return na == nb ? 0 : (na ? 1 : -1);
+    }
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+int compareStrings(FlowStr a, FlowStr b) {
+    std::size_t la = a.len > 0 ? static_cast<std::size_t>(a.len) : 0;
+    std::size_t lb = b.len > 0 ? static_cast<std::size_t>(b.len) : 0;
+    std::size_t n = la < lb ? la : lb;
+    int c = n > 0 ? std::memcmp(a.ptr, b.ptr, n) : 0;
+    if (c != 0) {
+        return c < 0 ? -1 : 1;
+    }
+    return la == lb ? 0 : (la < lb ? -1 : 1);
+}
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    // splitmix64's finaliser over the running state: cheap, and every input bit reaches
+    // every output bit.
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
+    h ^= h >> 31;
+    return h;
+}
+
+std::size_t optionalCount(const plan::Layout& l) {
+    std::size_t n = 0;
+    for (const plan::Field& f : l.fields) {
+        n += f.type.optional ? 1 : 0;
+    }
+    return n;
+}
+
+}  // namespace
+
+// ---- OwnedRow ---------------------------------------------------------------------------
+
+OwnedRow::OwnedRow(const plan::Layout* layout) : layout_(layout), bytes_(allocRow(*layout)) {}
+
+OwnedRow::OwnedRow(const plan::Layout* layout, const void* abiRow)
+    : layout_(layout), bytes_(allocRow(*layout)) {
+    assign(abiRow);
+}
+
+OwnedRow::OwnedRow(const OwnedRow& other) : layout_(other.layout_) {
+    if (layout_ != nullptr) {
+        bytes_ = std::make_unique<std::uint8_t[]>(layout_->size);
+        std::memcpy(bytes_.get(), other.bytes_.get(), layout_->size);
+        strings_ = other.strings_;
+        pointStrings(*layout_, bytes_.get(), strings_);
+    }
+}
+
+OwnedRow& OwnedRow::operator=(const OwnedRow& other) {
+    if (this == &other) {
+        return *this;
+    }
+    if (other.layout_ == nullptr) {
+        layout_ = nullptr;
+        bytes_.reset();
+        strings_.clear();
+        return *this;
+    }
+    if (layout_ == nullptr || layout_->size != other.layout_->size) {
+        bytes_ = std::make_unique<std::uint8_t[]>(other.layout_->size);
+    }
+    layout_ = other.layout_;
+    std::memcpy(bytes_.get(), other.bytes_.get(), layout_->size);
+    strings_ = other.strings_;
+    pointStrings(*layout_, bytes_.get(), strings_);
+    return *this;
+}
+
+OwnedRow::OwnedRow(OwnedRow&& other) noexcept
+    : layout_(other.layout_), bytes_(std::move(other.bytes_)) {
+    // A short string lives inside the std::string object, so moving it moves the bytes:
+    // the fields must then be pointed at their new place.
+    const char* before = other.strings_.data();
+    strings_ = std::move(other.strings_);
+    if (layout_ != nullptr && strings_.data() != before) {
+        pointStrings(*layout_, bytes_.get(), strings_);
+    }
+    other.layout_ = nullptr;
+    other.strings_.clear();
+}
+
+OwnedRow& OwnedRow::operator=(OwnedRow&& other) noexcept {
+    if (this == &other) {
+        return *this;
+    }
+    layout_ = other.layout_;
+    bytes_ = std::move(other.bytes_);
+    const char* before = other.strings_.data();
+    strings_ = std::move(other.strings_);
+    if (layout_ != nullptr && strings_.data() != before) {
+        pointStrings(*layout_, bytes_.get(), strings_);
+    }
+    other.layout_ = nullptr;
+    other.strings_.clear();
+    return *this;
+}
+
+OwnedRow::~OwnedRow() = default;
+
+void OwnedRow::assign(const void* abiRow) {
+    const plan::Layout& l = *layout_;
+    const auto* src = static_cast<const std::uint8_t*>(abiRow);
+    // Gather the strings first: `abiRow` may be this row, its strings may be ours.
+    std::string buf;
+    buf.reserve(stringBytes(l, src));
+    for (const plan::Field& f : l.fields) {
+        if (f.type.scalar == plan::Scalar::String && present(f, src)) {
+            FlowStr s = readStr(src + valueOffset(f));
+            if (s.len > 0) {
+                buf.append(s.ptr, static_cast<std::size_t>(s.len));
+            }
+        }
+    }
+    if (src != bytes_.get()) {
+        std::memcpy(bytes_.get(), src, l.size);
+    }
+    normalize(l, bytes_.get());
+    strings_ = std::move(buf);
+    pointStrings(l, bytes_.get(), strings_);
+}
+
+void OwnedRow::adoptStrings() {
+    assign(bytes_.get());
+}
+
+namespace {
+
+bool sameShape(const plan::Layout& a, const plan::Layout& b) {
+    if (a.size != b.size || a.fields.size() != b.fields.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.fields.size(); ++i) {
+        const plan::Field& x = a.fields[i];
+        const plan::Field& y = b.fields[i];
+        if (x.offset != y.offset || x.type.row != y.type.row || x.type.scalar != y.type.scalar ||
+            x.type.optional != y.type.optional || x.type.enumId != y.type.enumId) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool operator==(const OwnedRow& a, const OwnedRow& b) {
+    if (a.layout_ == nullptr || b.layout_ == nullptr) {
+        return a.layout_ == b.layout_;
+    }
+    // Rows of two layouts with the same shape compare by value: a grouped table's key
+    // (its `.key` layout) meets its group key (the `.group` layout) in lookups.
+    if (a.layout_ != b.layout_ && !sameShape(*a.layout_, *b.layout_)) {
+        return false;
+    }
+    return rowsEqual(*a.layout_, a.data(), b.data());
+}
+
+std::size_t OwnedRow::hash() const {
+    return layout_ == nullptr ? 0 : hashRow(*layout_, data());
+}
+
+// ---- Equality, hashing, order -----------------------------------------------------------
+
+bool rowsEqual(const plan::Layout& layout, const void* a, const void* b) {
+    const auto* ra = static_cast<const std::uint8_t*>(a);
+    const auto* rb = static_cast<const std::uint8_t*>(b);
+    for (const plan::Field& f : layout.fields) {
+        if (f.type.optional) {
+            bool pa = ra[f.offset] != 0;
+            if (pa != (rb[f.offset] != 0)) {
+                return false;
+            }
+            if (!pa) {
+                continue;
+            }
+        }
+        const std::uint8_t* va = ra + valueOffset(f);
+        const std::uint8_t* vb = rb + valueOffset(f);
+        switch (f.type.scalar) {
+        case plan::Scalar::Bool:
+            if ((*va != 0) != (*vb != 0)) {
+                return false;
+            }
+            break;
+        case plan::Scalar::Int:
+        case plan::Scalar::Timestamp:
+        case plan::Scalar::Duration:
+        case plan::Scalar::Enum:
+            if (readInt(va) != readInt(vb)) {
+                return false;
+            }
+            break;
+        case plan::Scalar::Float:
+            if (compareFloats(readFloat(va), readFloat(vb)) != 0) {
+                return false;
+            }
+            break;
+        case plan::Scalar::String: {
+            FlowStr sa = readStr(va);
+            FlowStr sb = readStr(vb);
+            if (sa.len != sb.len ||
+                (sa.len > 0 &&
+                 std::memcmp(sa.ptr, sb.ptr, static_cast<std::size_t>(sa.len)) != 0)) {
+                return false;
+            }
+            break;
+        }
+        }
+    }
+    return true;
+}
+
+std::size_t hashRow(const plan::Layout& layout, const void* row) {
+    const auto* r = static_cast<const std::uint8_t*>(row);
+    std::uint64_t h = 0x2545F4914F6CDD1Dull ^ layout.fields.size();
+    for (const plan::Field& f : layout.fields) {
+        if (f.type.optional && r[f.offset] == 0) {
+            h = mix(h, 0xA5A5A5A5A5A5A5A5ull);  // absent: distinct from every present 0
+            continue;
+        }
+        const std::uint8_t* v = r + valueOffset(f);
+        switch (f.type.scalar) {
+        case plan::Scalar::Bool:
+            h = mix(h, *v != 0 ? 1 : 0);
+            break;
+        case plan::Scalar::Int:
+        case plan::Scalar::Timestamp:
+        case plan::Scalar::Duration:
+        case plan::Scalar::Enum:
+            h = mix(h, static_cast<std::uint64_t>(readInt(v)));
+            break;
+        case plan::Scalar::Float: {
+            double d = readFloat(v);
+            if (d == 0) {
+                d = 0;  // -0.0 hashes as 0.0
+            } else if (std::isnan(d)) {
+                d = std::numeric_limits<double>::quiet_NaN();
+            }
+            std::uint64_t bits = 0;
+            std::memcpy(&bits, &d, 8);
+            h = mix(h, bits);
+            break;
+        }
+        case plan::Scalar::String: {
+            FlowStr s = readStr(v);
+            h = mix(h, s.len > 0 ? XXH3_64bits(s.ptr, static_cast<std::size_t>(s.len))
+                                 : 0x3C6EF372FE94F82Bull);
+            break;
+        }
+        }
+    }
+    return static_cast<std::size_t>(h);
+}
+
+int compareRows(const plan::Layout& layout, const void* a, const void* b) {
+    const auto* ra = static_cast<const std::uint8_t*>(a);
+    const auto* rb = static_cast<const std::uint8_t*>(b);
+    for (const plan::Field& f : layout.fields) {
+        if (f.type.optional) {
+            bool pa = ra[f.offset] != 0;
+            bool pb = rb[f.offset] != 0;
+            if (pa != pb) {
+                return pa ? 1 : -1;  // none sorts first
+            }
+            if (!pa) {
+                continue;
+            }
+        }
+        const std::uint8_t* va = ra + valueOffset(f);
+        const std::uint8_t* vb = rb + valueOffset(f);
+        int c = 0;
+        switch (f.type.scalar) {
+        case plan::Scalar::Bool:
+            c = static_cast<int>(*va != 0) - static_cast<int>(*vb != 0);
+            break;
+        case plan::Scalar::Int:
+        case plan::Scalar::Timestamp:
+        case plan::Scalar::Duration:
+        case plan::Scalar::Enum: {
+            std::int64_t x = readInt(va);
+            std::int64_t y = readInt(vb);
+            c = x < y ? -1 : (x > y ? 1 : 0);
+            break;
+        }
+        case plan::Scalar::Float:
+            c = compareFloats(readFloat(va), readFloat(vb));
+            break;
+        case plan::Scalar::String:
+            c = compareStrings(readStr(va), readStr(vb));
+            break;
+        }
+        if (c != 0) {
+            return c;
+        }
+    }
+    return 0;
+}
+
+// ---- The binary format (codec.h) --------------------------------------------------------
+
+void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out) {
+    const auto* r = static_cast<const std::uint8_t*>(row);
+    std::size_t bitmapAt = out.size();
+    out.append((optionalCount(layout) + 7) / 8, '\0');
+    std::size_t opt = 0;
+    for (const plan::Field& f : layout.fields) {
+        if (f.type.optional) {
+            std::size_t bit = opt++;
+            if (r[f.offset] == 0) {
+                out[bitmapAt + bit / 8] =
+                    static_cast<char>(out[bitmapAt + bit / 8] | (1 << (bit % 8)));
+                continue;
+            }
+        }
+        const std::uint8_t* v = r + valueOffset(f);
+        switch (f.type.scalar) {
+        case plan::Scalar::Bool:
+            out.push_back(*v != 0 ? '\1' : '\0');
+            break;
+        case plan::Scalar::Int:
+        case plan::Scalar::Timestamp:
+        case plan::Scalar::Duration:
+            putZigzag(out, readInt(v));
+            break;
+        case plan::Scalar::Enum:
+            putVarint(out, static_cast<std::uint64_t>(readInt(v)));
+            break;
+        case plan::Scalar::Float: {
+            std::uint64_t bits = 0;
+            double d = readFloat(v);
+            std::memcpy(&bits, &d, 8);
+            putFixed64(out, bits);
+            break;
+        }
+        case plan::Scalar::String: {
+            FlowStr s = readStr(v);
+            putBytes(out, s.len > 0 ? std::string_view(s.ptr, static_cast<std::size_t>(s.len))
+                                    : std::string_view());
+            break;
+        }
+        }
+    }
+}
+
+Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout,
+                    std::string_view bytes, OwnedRow& out) {
+    if (out.layout() != &layout) {
+        out = OwnedRow(&layout);
+    }
+    // Decode into `out` with strings pointing into `bytes`, then let assign() copy them.
+    auto* row = static_cast<std::uint8_t*>(out.data());
+    Reader r(bytes);
+    std::size_t optionals = optionalCount(layout);
+    std::string_view bitmap;
+    auto fail = [&](Status s) {
+        out = OwnedRow(&layout);  // never leave pointers into `bytes` behind
+        return s;
+    };
+    if (!r.raw((optionals + 7) / 8, bitmap)) {
+        return fail(Status::corruption(layout.name + ": truncated row"));
+    }
+    std::size_t opt = 0;
+    for (const plan::Field& f : layout.fields) {
+        if (f.type.optional) {
+            bool absent = (static_cast<std::uint8_t>(bitmap[opt / 8]) >> (opt % 8)) & 1;
+            ++opt;
+            row[f.offset] = absent ? 0 : 1;
+            if (absent) {
+                std::memset(row + valueOffset(f), 0, scalarSize(f.type.scalar));
+                continue;
+            }
+        }
+        auto bad = [&](const char* what) {
+            return fail(Status::corruption(layout.name + "." + f.name + ": " + what + " at byte " +
+                                           std::to_string(r.position())));
+        };
+        std::uint8_t* v = row + valueOffset(f);
+        switch (f.type.scalar) {
+        case plan::Scalar::Bool: {
+            std::uint8_t b = 0;
+            if (!r.byte(b) || b > 1) {
+                return bad("invalid bool");
+            }
+            *v = b;
+            break;
+        }
+        case plan::Scalar::Int:
+        case plan::Scalar::Timestamp:
+        case plan::Scalar::Duration: {
+            std::int64_t x = 0;
+            if (!r.zigzag(x)) {
+                return bad("invalid integer");
+            }
+            writeInt(v, x);
+            break;
+        }
+        case plan::Scalar::Enum: {
+            std::uint64_t x = 0;
+            std::size_t count = 0;
+            if (f.type.enumId >= 0 &&
+                static_cast<std::size_t>(f.type.enumId) < program.enums.size()) {
+                count = program.enums[static_cast<std::size_t>(f.type.enumId)].values.size();
+            }
+            if (!r.varint(x) || x >= count) {
+                return bad("invalid enum value");
+            }
+            writeInt(v, static_cast<std::int64_t>(x));
+            break;
+        }
+        case plan::Scalar::Float: {
+            std::uint64_t bits = 0;
+            if (!r.fixed64(bits)) {
+                return bad("truncated float");
+            }
+            double d = 0;
+            std::memcpy(&d, &bits, 8);
+            writeFloat(v, d);
+            break;
+        }
+        case plan::Scalar::String: {
+            std::string_view s;
+            if (!r.bytes(s)) {
+                return bad("invalid string length");
+            }
+            if (!validUtf8(s)) {
+                return bad("string is not valid UTF-8");
+            }
+            writeStr(v, FlowStr{s.data(), static_cast<std::int64_t>(s.size())});
+            break;
+        }
+        }
+    }
+    // Unused bits of the bitmap must be zero, and nothing may follow the last field.
+    if (optionals % 8 != 0 && !bitmap.empty() &&
+        (static_cast<std::uint8_t>(bitmap.back()) >> (optionals % 8)) != 0) {
+        return fail(Status::corruption(layout.name + ": invalid optional-field bitmap"));
+    }
+    if (r.remaining() != 0) {
+        return fail(Status::corruption(layout.name + ": " + std::to_string(r.remaining()) +
+                                       " trailing bytes"));
+    }
+    out.assign(row);
+    return Status::ok();
+}
+
+}  // namespace flow::rt
