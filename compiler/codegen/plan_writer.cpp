@@ -104,7 +104,11 @@ Json type(const ir::Type& t) {
 Json layout(const ir::Layout& l) {
     Json fields = Json::array();
     for (const ir::Field& f : l.fields) {
-        fields.push_back(Json{{"name", f.name}, {"type", type(f.type)}, {"offset", f.offset}});
+        Json field{{"name", f.name}, {"type", type(f.type)}, {"offset", f.offset}};
+        if (f.hasDefault) {
+            field["hasDefault"] = true;
+        }
+        fields.push_back(std::move(field));
     }
     return Json{{"id", l.id}, {"name", l.name}, {"fields", fields}, {"size", l.size}};
 }
@@ -231,8 +235,8 @@ Json derived(const ir::Derived& d) {
 Json service(const ir::Service& s) {
     Json handlers = Json::array();
     for (const ir::Handler& h : s.handlers) {
-        handlers.push_back(Json{
-            {"table", h.table}, {"event", h.event}, {"key", h.key}, {"kernel", h.kernel}});
+        handlers.push_back(
+            Json{{"table", h.table}, {"event", h.event}, {"key", h.key}, {"kernel", h.kernel}});
     }
     Json reactions = Json::array();
     for (const ir::Reaction& r : s.reactions) {

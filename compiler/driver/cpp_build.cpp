@@ -101,8 +101,8 @@ std::string commandLine(const std::vector<std::string>& argv) {
     return out;
 }
 
-/// Runs `argv` (given absolute paths) with stdout and stderr to `log`; returns its exit status, or -1
-/// if it could not be started (with `error` set).
+/// Runs `argv` (given absolute paths) with stdout and stderr to `log`; returns its exit status, or
+/// -1 if it could not be started (with `error` set).
 int run(const std::vector<std::string>& argv, const fs::path& log, std::string& error) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -191,10 +191,15 @@ std::string cacheDirectory() {
 }
 
 int buildExecutable(const std::vector<cppgen::GeneratedFile>& files, const std::string& output) {
+    std::string cached = cachedExecutable(files);
+    return cached.empty() ? 1 : install(cached, output);
+}
+
+std::string cachedExecutable(const std::vector<cppgen::GeneratedFile>& files) {
     std::string cacheRoot = cacheDirectory();
     if (cacheRoot.empty()) {
         std::cerr << "flowc: error: no cache directory: set FLOW_CACHE_DIR or HOME\n";
-        return 1;
+        return "";
     }
     fs::path cppCache = fs::absolute(fs::path(cacheRoot) / "cpp");
 
@@ -227,7 +232,7 @@ int buildExecutable(const std::vector<cppgen::GeneratedFile>& files, const std::
     fs::path cached = entry / kExecutable;
     std::error_code ec;
     if (fs::is_regular_file(cached, ec)) {
-        return install(cached, output);
+        return cached.string();
     }
 
     if (fs::exists(entry, ec)) {
@@ -239,12 +244,12 @@ int buildExecutable(const std::vector<cppgen::GeneratedFile>& files, const std::
     if (ec) {
         std::cerr << "flowc: error: cannot create '" << tmp.string() << "': " << ec.message()
                   << "\n";
-        return 1;
+        return "";
     }
     for (const cppgen::GeneratedFile& f : files) {
         if (!writeFile(tmp / f.name, f.text)) {
             std::cerr << "flowc: error: cannot write '" << (tmp / f.name).string() << "'\n";
-            return 1;
+            return "";
         }
     }
     for (const cppgen::GeneratedFile& f : files) {
@@ -269,14 +274,14 @@ int buildExecutable(const std::vector<cppgen::GeneratedFile>& files, const std::
                       << readAll(tmp / kLog);
         }
         std::cerr << "  (the sources are kept in " << tmp.string() << ")\n";
-        return 1;
+        return "";
     }
     fs::rename(tmp, entry, ec);
     if (ec) {
         // Another flowc finished the same entry first: use it.
         fs::remove_all(tmp, ec);
     }
-    return install(cached, output);
+    return cached.string();
 }
 
 }  // namespace flow::driver

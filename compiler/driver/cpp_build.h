@@ -20,4 +20,8 @@ std::string cacheDirectory();
 /// on stderr with the command line and the compiler's output. Returns the exit status.
 int buildExecutable(const std::vector<cppgen::GeneratedFile>& files, const std::string& output);
 
+/// The cache entry's executable for `files`, compiled first on a miss (as
+/// buildExecutable); empty after reporting an error. `flowc run|test|dump|trace` run it.
+std::string cachedExecutable(const std::vector<cppgen::GeneratedFile>& files);
+
 }  // namespace flow::driver

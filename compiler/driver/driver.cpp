@@ -21,11 +21,13 @@
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <regex>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace flow::driver {
@@ -450,6 +452,118 @@ int cmdBuild(const std::string& file, const std::string& output, const std::stri
     return buildExecutable(*generated, output);
 }
 
+/// The program's executable in the build cache, compiled on a miss; empty after the
+/// diagnostics or the error have been reported.
+std::string programExecutable(const std::string& file, const Options& opts) {
+    Compilation c;
+    bool ok = compile({file}, opts, c, true);
+    printDiagnostics(c, opts);
+    if (!ok) {
+        return "";
+    }
+    auto generated = generateCpp(c, file);
+    if (!generated) {
+        return "";
+    }
+    return cachedExecutable(*generated);
+}
+
+/// Only the C++ backend exists so far: anything else is a usage error (status 2).
+bool backendAvailable(const std::string& backend) {
+    if (backend == "cpp") {
+        return true;
+    }
+    std::cerr << "flowc: error: the " << backend
+              << " backend is not available yet (use --backend cpp)\n";
+    return false;
+}
+
+/// `flowc run|dump|trace FILE ARGS...`: replaces this process with the program's
+/// executable running `EXE COMMAND ARGS...`, so signals reach the program itself.
+int execProgram(const std::string& file, const std::string& command,
+                const std::vector<std::string>& args, const Options& opts) {
+    std::string exe = programExecutable(file, opts);
+    if (exe.empty()) {
+        return 1;
+    }
+    std::vector<std::string> argv = {exe, command};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> raw;
+    for (std::string& a : argv) {
+        raw.push_back(a.data());
+    }
+    raw.push_back(nullptr);
+    std::cout.flush();
+    std::cerr.flush();
+    execv(raw[0], raw.data());
+    std::cerr << "flowc: error: cannot run '" << exe << "': " << std::strerror(errno) << "\n";
+    return 1;
+}
+
+/// `flowc test FILE...`: each file's test blocks run in its executable; their lines are
+/// passed through and the closing "N passed, M failed" lines summed into one.
+int cmdTest(const std::vector<std::string>& files, const std::string& filter,
+            const std::string& backend, const Options& opts) {
+    if (!backendAvailable(backend)) {
+        return 2;
+    }
+    static const std::regex kSummary(R"(^(\d+) passed, (\d+) failed$)");
+    long passed = 0, failed = 0;
+    for (const std::string& file : files) {
+        std::string exe = programExecutable(file, opts);
+        if (exe.empty()) {
+            std::cout << "FAIL  " << file << ": the program does not build\n";
+            ++failed;
+            continue;
+        }
+        std::string cmd = "'" + exe + "' test";
+        if (!filter.empty()) {
+            std::string quoted;
+            for (char ch : filter) {
+                quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+            }
+            cmd += " --filter '" + quoted + "'";
+        }
+        std::cout.flush();
+        FILE* pipe = popen(cmd.c_str(), "r");
+        if (pipe == nullptr) {
+            std::cerr << "flowc: error: cannot run '" << exe << "': " << std::strerror(errno)
+                      << "\n";
+            return 1;
+        }
+        bool summarised = false;
+        std::string line;
+        char buf[4096];
+        while (std::fgets(buf, sizeof(buf), pipe) != nullptr) {
+            line += buf;
+            if (line.empty() || line.back() != '\n') {
+                continue;
+            }
+            line.pop_back();
+            std::smatch m;
+            if (std::regex_match(line, m, kSummary)) {
+                passed += std::stol(m[1]);
+                failed += std::stol(m[2]);
+                summarised = true;
+            } else {
+                std::cout << line << "\n";
+            }
+            line.clear();
+        }
+        int status = pclose(pipe);
+        if (!summarised || (WIFSIGNALED(status) != 0)) {
+            std::cout << "FAIL  " << file << ": the test program stopped without a summary"
+                      << (WIFSIGNALED(status) != 0
+                              ? " (signal " + std::to_string(WTERMSIG(status)) + ")"
+                              : "")
+                      << "\n";
+            ++failed;
+        }
+    }
+    std::cout << passed << " passed, " << failed << " failed\n";
+    return failed == 0 ? 0 : 1;
+}
+
 int cmdGraph(const std::string& file, const std::string& format, const Options& opts) {
     Compilation& c = processLifetimeCompilation();
     bool ok = compile({file}, opts, c, true);
@@ -469,6 +583,10 @@ constexpr const char* kUsage = "usage: flowc check FILE...\n"
                                "       flowc graph [--format dot|mermaid|json] FILE\n"
                                "       flowc gen-cpp FILE -o DIR\n"
                                "       flowc build FILE -o EXE [--backend cpp]\n"
+                               "       flowc run FILE [--data DIR] [--input EVENTS.jsonl]...\n"
+                               "       flowc test FILE... [--filter TEXT]\n"
+                               "       flowc dump FILE --data DIR [TABLE...]\n"
+                               "       flowc trace FILE --data DIR ID\n"
                                "       flowc [--emit=tokens|ast|sema|ir|cpp] FILE...\n"
                                "run 'flowc --help' for every option\n";
 
@@ -545,6 +663,73 @@ int run(int argc, char** argv) {
     build->add_option("--backend", backend, "cpp (llvm: not yet)")
         ->check(CLI::IsMember({"cpp", "llvm"}));
 
+    // run, dump and trace run the program's executable with the same options
+    // (runtime/src/engine/host.cpp): flowc checks them here and passes them on.
+    std::vector<std::string> forwarded;
+    auto forward = [&forwarded](const std::string& flag) {
+        return [&forwarded, flag](const std::string& value) {
+            forwarded.push_back(flag);
+            forwarded.push_back(value);
+        };
+    };
+    auto dataOptions = [&](CLI::App* sub, bool required) {
+        auto* data = sub->add_option_function<std::string>("--data", forward("--data"),
+                                                           "Data directory (logs and state)");
+        if (required) {
+            data->required();
+        }
+        sub->add_option_function<std::string>("--fsync", forward("--fsync"),
+                                              "always, batch or never")
+            ->check(CLI::IsMember({"always", "batch", "never"}));
+        sub->add_option_function<std::string>("--store", forward("--store"), "memory or rocksdb")
+            ->check(CLI::IsMember({"memory", "rocksdb"}));
+        sub->add_flag_callback(
+            "--salvage", [&forwarded] { forwarded.emplace_back("--salvage"); },
+            "Skip and report corrupt log records instead of stopping");
+    };
+    std::string programFile;
+    auto* runCmd = app.add_subcommand(
+        "run", "Build the program and process input events until idle (no --data: print tables)");
+    runCmd->add_option("file", programFile, "Flow source file (the program's root)")->required();
+    dataOptions(runCmd, false);
+    runCmd->add_option_function<std::vector<std::string>>(
+        "--input",
+        [&forwarded](const std::vector<std::string>& inputs) {
+            for (const std::string& in : inputs) {
+                forwarded.emplace_back("--input");
+                forwarded.push_back(in);
+            }
+        },
+        "Events as JSON lines (one file per --input)");
+    runCmd
+        ->add_option_function<std::string>("--on-bad-input", forward("--on-bad-input"),
+                                           "skip or fail")
+        ->check(CLI::IsMember({"skip", "fail"}));
+    runCmd->add_option_function<std::string>("--on-error", forward("--on-error"), "skip or stop")
+        ->check(CLI::IsMember({"skip", "stop"}));
+
+    auto* dumpCmd = app.add_subcommand("dump", "Print tables as JSON lines, sorted by key");
+    dumpCmd->add_option("file", programFile, "Flow source file (the program's root)")->required();
+    dataOptions(dumpCmd, true);
+    std::vector<std::string> dumpTables;
+    dumpCmd->add_option("tables", dumpTables, "Tables to print (all if none)");
+
+    auto* traceCmd =
+        app.add_subcommand("trace", "Print the causal narrative of one event or request");
+    traceCmd->add_option("file", programFile, "Flow source file (the program's root)")->required();
+    dataOptions(traceCmd, true);
+    std::string traceId;
+    traceCmd->add_option("id", traceId, "Event or request id (32 hex digits)")->required();
+
+    auto* testCmd = app.add_subcommand(
+        "test", "Run the files' test blocks; prints 'N passed, M failed', exit 1 on a failure");
+    std::vector<std::string> testFiles;
+    std::string testFilter, testBackend = "cpp";
+    testCmd->add_option("files", testFiles, "Flow source files")->required();
+    testCmd->add_option("--filter", testFilter, "Only tests whose name contains this");
+    testCmd->add_option("--backend", testBackend, "cpp (llvm, both: not yet)")
+        ->check(CLI::IsMember({"cpp", "llvm", "both"}));
+
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);
@@ -578,6 +763,20 @@ int run(int argc, char** argv) {
     }
     if (*build) {
         return cmdBuild(buildFile, buildOutput, backend, opts);
+    }
+    if (*runCmd) {
+        return execProgram(programFile, "run", forwarded, opts);
+    }
+    if (*dumpCmd) {
+        forwarded.insert(forwarded.end(), dumpTables.begin(), dumpTables.end());
+        return execProgram(programFile, "dump", forwarded, opts);
+    }
+    if (*traceCmd) {
+        forwarded.push_back(traceId);
+        return execProgram(programFile, "trace", forwarded, opts);
+    }
+    if (*testCmd) {
+        return cmdTest(testFiles, testFilter, testBackend, opts);
     }
     if (files.empty()) {
         std::cerr << app.help();

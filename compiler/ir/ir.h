@@ -57,6 +57,7 @@ struct Field {
     std::string name;
     Type type;  // a scalar type
     std::uint32_t offset = 0;
+    bool hasDefault = false;  // an event field declared with `= value`
 };
 
 /// The ABI layout (abi.h): fields in order at their natural alignment (bool 1; int,

@@ -215,6 +215,9 @@ private:
             fields.emplace_back(c.name, scalarType(c.type));
         }
         std::int32_t id = addLayout(name, fields);
+        for (std::size_t i = 0; i < row.columns.size(); ++i) {
+            out_->layouts.back().fields[i].hasDefault = row.columns[i].defaultValue != nullptr;
+        }
         rowLayouts_[&row] = id;
         return id;
     }

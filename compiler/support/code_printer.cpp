@@ -115,8 +115,8 @@ void CodePrinter::printLine(const std::vector<Sub>& subs, std::string_view line)
         const Sub* s = find(subs, name);
         FLOW_ASSERT(s != nullptr,
                     "code template uses an unknown variable '" + std::string(name) + "'");
-        FLOW_ASSERT(!s->callback, "callback variable '" + std::string(name) +
-                                      "' must stand alone on its line");
+        FLOW_ASSERT(!s->callback,
+                    "callback variable '" + std::string(name) + "' must stand alone on its line");
         // A value with line breaks continues at the line's indentation.
         for (char c : s->text) {
             if (c == '\n') {

@@ -4,7 +4,8 @@
 // A template is a raw string of whole lines. `$name$` is replaced by a variable's text;
 // a line holding nothing but `$name$`, where the variable is a callback, runs the
 // callback there, so nested blocks get that line's indentation (and where it is empty
-// text, prints nothing). A value with line breaks continues at its line's indentation. `$$` is a literal `$`.
+// text, prints nothing). A value with line breaks continues at its line's indentation. `$$` is a
+// literal `$`.
 // `//~` starts a comment for the template's reader that is stripped from the output
 // (a line left blank by it disappears). The template's first line break (after `R"cc(`)
 // and its common indentation are removed, as is a last line of blanks, so templates
@@ -37,8 +38,8 @@ public:
         Sub(std::string_view key, std::string value) : name(key), text(std::move(value)) {}
         Sub(std::string_view key, const char* value) : name(key), text(value) {}
         Sub(std::string_view key, std::string_view value) : name(key), text(value) {}
-        template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>,
-                                               int> = 0>
+        template <typename T,
+                  std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
         Sub(std::string_view key, T value) : name(key), text(std::to_string(value)) {}
         Sub(std::string_view key, std::function<void()> block)
             : name(key), callback(std::move(block)) {}

@@ -8,8 +8,8 @@
 namespace flow {
 
 void internalError(const char* file, int line, std::string_view message) {
-    std::string text = "flowc: internal compiler error: " + std::string(message) + " (at " +
-                       file + ":" + std::to_string(line) + ")\n";
+    std::string text = "flowc: internal compiler error: " + std::string(message) + " (at " + file +
+                       ":" + std::to_string(line) + ")\n";
     std::fputs(text.c_str(), stderr);
     std::fflush(stderr);
     std::abort();

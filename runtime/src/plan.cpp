@@ -33,7 +33,7 @@ using Json = nlohmann::json;
 constexpr std::array<const char*, 7> kScalars = {"bool",      "int",      "float", "string",
                                                  "timestamp", "duration", "enum"};
 constexpr std::array<const char*, 10> kKernelKinds = {
-    "defaults", "handler",   "key",       "reaction", "command",
+    "defaults",  "handler", "key",       "reaction", "command",
     "predicate", "project", "queryExpr", "upcast",   "testExpect"};
 constexpr std::array<const char*, 2> kSourceKinds = {"event", "table"};
 constexpr std::array<const char*, 2> kJoinKinds = {"inner", "left"};
@@ -212,6 +212,9 @@ public:
             string(e, fp, "name", f.name);
             type(e, fp, "type", f.type);
             integer(e, fp, "offset", f.offset);
+            if (e.is_object() && e.contains("hasDefault")) {
+                boolean(e, fp, "hasDefault", f.hasDefault);
+            }
             l.fields.push_back(std::move(f));
         });
         integer(j, p, "size", l.size);
@@ -516,8 +519,8 @@ private:
             return;
         }
         if (id < 0 || static_cast<std::size_t>(id) >= count) {
-            fail(path, std::string(what) + " " + std::to_string(id) + " does not exist (the plan has " +
-                           std::to_string(count) + ")");
+            fail(path, std::string(what) + " " + std::to_string(id) +
+                           " does not exist (the plan has " + std::to_string(count) + ")");
         }
     }
 

@@ -293,13 +293,19 @@ Status jsonToRow(const plan::Program& program, const plan::Layout& layout,
         seen[i] = true;
         FLOW_RT_TRY(readField(program, layout.fields[i], it.value(), row.data()));
     }
-    // A missing field takes its default; with no defaults, an optional one is none and
-    // any other is an error when every field is required (else its zero value).
-    if (defaults == nullptr && requireAll) {
+    // When every field is required, a missing one must have a declared default (taken
+    // from `defaults`) or be optional (none); otherwise missing fields keep `defaults` or
+    // their zero value.
+    if (requireAll) {
         for (std::size_t i = 0; i < layout.fields.size(); ++i) {
-            if (!seen[i] && !layout.fields[i].type.optional) {
-                return Status::invalid("missing field '" + layout.fields[i].name + "'");
+            const plan::Field& f = layout.fields[i];
+            if (seen[i] || (f.hasDefault && defaults != nullptr)) {
+                continue;
             }
+            if (!f.type.optional) {
+                return Status::invalid("missing field '" + f.name + "'");
+            }
+            row.data()[f.offset] = 0;  // none
         }
     }
     if (out.layout() == &layout) {

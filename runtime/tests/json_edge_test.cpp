@@ -128,8 +128,10 @@ TEST_CASE("JsonEdge: accepted lines", "[json_edge]") {
 
 TEST_CASE("JsonEdge: defaults come from the program's Defaults kernels", "[json_edge]") {
     plan::Program p = stockProgram();
-    p.events[0].versions[1].defaults = 0;  // Stock.StockAdjusted v2
-    p.events[2].versions[0].defaults = 1;  // Orders.OrderPlaced: a kernel that fails
+    p.events[0].versions[1].defaults = 0;      // Stock.StockAdjusted v2
+    p.events[2].versions[0].defaults = 1;      // Orders.OrderPlaced: a kernel that fails
+    p.layouts[1].fields[1].hasDefault = true;  // delta and reason are declared `= value`
+    p.layouts[1].fields[2].hasDefault = true;
     std::vector<std::int32_t> ran;
     std::string arena;
     JsonEdge reader(p, [&](std::int32_t kernel, void** args) -> std::int32_t {
@@ -158,9 +160,14 @@ TEST_CASE("JsonEdge: defaults come from the program's Defaults kernels", "[json_
     CHECK(intField(*r, 1) == 0);
     CHECK(field(*r, p, 2) == "manual");
     CHECK_FALSE(presentField(*r, 3));
-    r = reader.parse(R"({"event":"Stock.StockAdjusted","data":{"reason":null,"delta":2}})");
+    r = reader.parse(
+        R"({"event":"Stock.StockAdjusted","data":{"product":"","reason":null,"delta":2}})");
     REQUIRE(r.status().message() == "");
     CHECK(field(*r, p, 0) == "");
+    // A field without a declared default cannot be left out, even with a Defaults kernel.
+    CHECK(
+        reader.parse(R"({"event":"Stock.StockAdjusted","data":{"delta":2}})").status().message() ==
+        "event 'Stock.StockAdjusted': missing field 'product'");
     CHECK_FALSE(presentField(*r, 2));
     CHECK(ran.size() == 2);
 

@@ -368,6 +368,13 @@ TEST_CASE("jsonToRow: alternative inputs, defaults and missing fields", "[rows][
     REQUIRE(read(R"({"order_id":"x"})", nullptr, false).isOk());
     CHECK(intAt(out.data(), l.fields[1]) == 0);
     RawRow defaults = fx.sample();
+    // Only fields declared with a default may be left out; here every one is.
+    CHECK(read(R"({"qty":9,"note":null})", defaults.data(), true).message() ==
+          "missing field 'order_id'");
+    plan::Layout& declared = fx.program.layouts[static_cast<std::size_t>(l.id)];
+    for (plan::Field& f : declared.fields) {
+        f.hasDefault = true;
+    }
     REQUIRE(read(R"({"qty":9,"note":null})", defaults.data(), true).isOk());
     CHECK(str(out, 0) == "o-1");
     CHECK(intAt(out.data(), l.fields[1]) == 9);

@@ -33,7 +33,7 @@ struct EmitterContext {
 };
 
 /// C++ spellings of IR types inside `namespace flow_gen`.
-std::string scalarType(ir::Scalar s);                             // "int64_t", "FlowStr"
+std::string scalarType(ir::Scalar s);                                // "int64_t", "FlowStr"
 std::string valueType(const EmitterContext& cx, const ir::Type& t);  // "Opt<double>", "const X*"
 
 /// The row structs of every layout, grouped by module, each with its static_asserts.

@@ -1,7 +1,6 @@
 // codegen/cpp/expr_emitter.cpp - IR expressions as C++ expressions and the statements they
 // need (see kernel_emitter.h).
 #include "codegen/cpp/kernel_emitter.h"
-
 #include "codegen/cpp/stdlib_calls.h"
 #include "support/internal_error.h"
 
@@ -224,8 +223,8 @@ Value KernelEmitter::expr(const ir::Expr& e) {
         Value b = expr(*e.args[1]);
         std::int32_t layout =
             e.args[0]->type.layout >= 0 ? e.args[0]->type.layout : e.args[1]->type.layout;
-        return {"rowEq(" + ctx() + ", " + std::to_string(layout) + ", " + a.code + ", " +
-                    b.code + ")",
+        return {"rowEq(" + ctx() + ", " + std::to_string(layout) + ", " + a.code + ", " + b.code +
+                    ")",
                 Kind::Atomic};
     }
     case Op::IsNone: {
@@ -288,8 +287,8 @@ Value KernelEmitter::constant(const ir::Expr& e) {
         v = floatLiteral(e.constant.f);
         break;
     case ir::Scalar::String:
-        v = {"FlowStr{" + stringLiteral(e.constant.s) + ", " +
-                 std::to_string(e.constant.s.size()) + "}",
+        v = {"FlowStr{" + stringLiteral(e.constant.s) + ", " + std::to_string(e.constant.s.size()) +
+                 "}",
              Kind::Name};
         break;
     default:
@@ -400,8 +399,8 @@ Value KernelEmitter::rowField(const ir::Expr& e) {
     CodePrinter capture;
     CodePrinter* saved = p_;
     p_ = &capture;
-    Value absent = e.orDefault ? convert(fieldDefault(layout, e.field), fieldType, e.type)
-                               : zero(e.type);
+    Value absent =
+        e.orDefault ? convert(fieldDefault(layout, e.field), fieldType, e.type) : zero(e.type);
     p_ = saved;
     prelude = capture.take();
     if (prelude.empty()) {
@@ -439,7 +438,12 @@ Value KernelEmitter::negate(const ir::Expr& e) {
     }
     Value v = expr(x);
     std::string t = temp();
-    p_->emit({{"t", t}, {"v", v.code}, {"fail", [&] { fail("FLOW_ERR_OVERFLOW", e.site); }}},
+    p_->emit({{"t", t},
+              {"v", v.code},
+              {"fail",
+               [&] {
+                   fail("FLOW_ERR_OVERFLOW", e.site);
+               }}},
              R"cc(
                  int64_t $t$ = 0;
                  if (__builtin_sub_overflow(0, $v$, &$t$)) {
@@ -471,7 +475,10 @@ Value KernelEmitter::arithmetic(const ir::Expr& e) {
               {"builtin", builtin},
               {"a", a.code},
               {"b", b.code},
-              {"fail", [&] { fail("FLOW_ERR_OVERFLOW", e.site); }}},
+              {"fail",
+               [&] {
+                   fail("FLOW_ERR_OVERFLOW", e.site);
+               }}},
              R"cc(
                  int64_t $t$ = 0;
                  if ($builtin$($a$, $b$, &$t$)) {
@@ -499,22 +506,29 @@ Value KernelEmitter::divide(const ir::Expr& e) {
         return {"0", Kind::Name};
     }
     if (!constDivisor) {
-        p_->emit({{"b", b.code}, {"fail", [&] { fail("FLOW_ERR_DIV_ZERO", e.site); }}}, R"cc(
+        p_->emit({{"b", b.code},
+                  {"fail",
+                   [&] {
+                       fail("FLOW_ERR_DIV_ZERO", e.site);
+                   }}},
+                 R"cc(
             if ($b$ == 0) {
                 $fail$
             }
         )cc");
     }
     bool maybeMinusOne = !constDivisor || divisor == -1;
-    bool maybeMin =
-        !constDividend || lhs.constant.i == std::numeric_limits<std::int64_t>::min();
+    bool maybeMin = !constDividend || lhs.constant.i == std::numeric_limits<std::int64_t>::min();
     std::string t = temp();
     if (e.op == Op::Div) {
         if (maybeMinusOne && maybeMin) {
             // INT64_MIN / -1 does not fit.
             p_->emit({{"a", a.code},
                       {"b", b.code},
-                      {"fail", [&] { fail("FLOW_ERR_OVERFLOW", e.site); }}},
+                      {"fail",
+                       [&] {
+                           fail("FLOW_ERR_OVERFLOW", e.site);
+                       }}},
                      R"cc(
                          if ($a$ == INT64_MIN && $b$ == -1) {
                              $fail$
@@ -537,8 +551,7 @@ Value KernelEmitter::divide(const ir::Expr& e) {
     return {t, Kind::Name};
 }
 
-Value KernelEmitter::equal(const Value& a, const ir::Type& at, const Value& b,
-                           const ir::Type& bt) {
+Value KernelEmitter::equal(const Value& a, const ir::Type& at, const Value& b, const ir::Type& bt) {
     if (at.optional || bt.optional || at.is(ir::Scalar::String)) {
         ir::Type common = at.optional ? at : bt;
         return {"eq(" + convert(a, at, common).code + ", " + convert(b, bt, common).code + ")",
@@ -562,7 +575,10 @@ Value KernelEmitter::compare(const ir::Expr& e) {
         }
         return {"!" + eq.code, Kind::Compound};
     }
-    const char* op = e.op == Op::Lt ? " < " : e.op == Op::Le ? " <= " : e.op == Op::Gt ? " > " : " >= ";
+    const char* op = e.op == Op::Lt   ? " < "
+                     : e.op == Op::Le ? " <= "
+                     : e.op == Op::Gt ? " > "
+                                      : " >= ";
     if (at.optional || bt.optional) {
         cx_.error("kernel #" + std::to_string(k_.id) + ": ordering of optional values");
         return {"false", Kind::Name};
@@ -694,12 +710,14 @@ Value KernelEmitter::matches(const ir::Expr& e) {
 Value KernelEmitter::call(const ir::Expr& e) {
     const StdlibCall* c = findStdlibCall(e.callee);
     if (c == nullptr) {
-        cx_.error("kernel #" + std::to_string(k_.id) +
-                  ": the standard library has no function '" + e.callee + "'");
+        cx_.error("kernel #" + std::to_string(k_.id) + ": the standard library has no function '" +
+                  e.callee + "'");
         return zero(e.type);
     }
     std::string args;
-    auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
+    auto add = [&](const std::string& a) {
+        args += (args.empty() ? "" : ", ") + a;
+    };
     if (c->shape != CallShape::Pure) {
         add(ctx());
     }
@@ -718,12 +736,9 @@ Value KernelEmitter::call(const ir::Expr& e) {
         return {code, Kind::Atomic};
     }
     std::string t = temp();
-    p_->emit({{"type", valueType(cx_, e.type)},
-              {"t", t},
-              {"fn", fn},
-              {"args", args},
-              {"site", e.site}},
-             R"cc(
+    p_->emit(
+        {{"type", valueType(cx_, e.type)}, {"t", t}, {"fn", fn}, {"args", args}, {"site", e.site}},
+        R"cc(
                  $type$ $t${};
                  if ($fn$($args$, &$t$, $site$) != FLOW_OK) {
                      return FLOW_ERROR;

@@ -36,10 +36,11 @@ void KernelEmitter::emit(CodePrinter& out) {
             }
             const ir::KernelArg& a = k_.args[i];
             std::string type = a.envelope ? "FlowEnvelope" : cx_.structName(a.layout);
-            const char* tmpl = a.envelope   ? "const $type$& $a$ = *static_cast<const $type$*>(args[$i$]);"
-                               : a.optional ? "const $type$* $a$ = static_cast<const $type$*>(args[$i$]);"
-                               : a.writable ? "$type$& $a$ = *static_cast<$type$*>(args[$i$]);"
-                                            : "const $type$& $a$ = *static_cast<const $type$*>(args[$i$]);";
+            const char* tmpl =
+                a.envelope   ? "const $type$& $a$ = *static_cast<const $type$*>(args[$i$]);"
+                : a.optional ? "const $type$* $a$ = static_cast<const $type$*>(args[$i$]);"
+                : a.writable ? "$type$& $a$ = *static_cast<$type$*>(args[$i$]);"
+                             : "const $type$& $a$ = *static_cast<const $type$*>(args[$i$]);";
             out.emit({{"type", type}, {"a", "a" + std::to_string(i)}, {"i", i}}, tmpl);
         }
     };
@@ -85,8 +86,7 @@ void KernelEmitter::stmt(const ir::Stmt& s) {
     switch (s.op) {
     case ir::StmtOp::Set: {
         const ir::KernelArg& a = k_.args[static_cast<std::size_t>(s.arg)];
-        const ir::Type& type =
-            cx_.layout(a.layout).fields[static_cast<std::size_t>(s.field)].type;
+        const ir::Type& type = cx_.layout(a.layout).fields[static_cast<std::size_t>(s.field)].type;
         Value v = convert(expr(*s.value), s.value->type, type);
         p_->emit({{"arg", argName(s.arg)},
                   {"field", cx_.fieldName(a.layout, s.field)},
@@ -98,8 +98,12 @@ void KernelEmitter::stmt(const ir::Stmt& s) {
     }
     case ir::StmtOp::If: {
         Value cond = expr(*s.value);
-        auto then = [&] { stmts(s.then); };
-        auto otherwise = [&] { stmts(s.otherwise); };
+        auto then = [&] {
+            stmts(s.then);
+        };
+        auto otherwise = [&] {
+            stmts(s.otherwise);
+        };
         if (s.otherwise.empty()) {
             p_->emit({{"cond", cond.code}, {"then", then}}, R"cc(
                 if ($cond$) {
@@ -208,8 +212,8 @@ void KernelEmitter::emitReturn(const ir::Stmt& s) {
                   std::to_string(type.layout) + " into layout #" + std::to_string(outLayout));
         return;
     }
-    std::string rowValue = v.code.size() > 1 && v.code[0] == '&' ? v.code.substr(1)
-                                                                  : "*" + paren(v);
+    std::string rowValue =
+        v.code.size() > 1 && v.code[0] == '&' ? v.code.substr(1) : "*" + paren(v);
     if (type.optional) {
         p_->emit({{"v", v.code}}, R"cc(
             if ($v$ == nullptr) {

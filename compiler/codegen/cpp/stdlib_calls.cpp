@@ -47,8 +47,7 @@ static_assert(kSame<decltype(&flowrt_substr_string_int_int),
                     int32_t (*)(Ctx, FlowStr, int64_t, int64_t, FlowStr*, int32_t)>);
 static_assert(kSame<decltype(&flowrt_abs_int), int32_t (*)(Ctx, int64_t, int64_t*, int32_t)>);
 static_assert(kSame<decltype(&flowrt_abs_float), double (*)(double)>);
-static_assert(
-    kSame<decltype(&flowrt_abs_duration), int32_t (*)(Ctx, int64_t, int64_t*, int32_t)>);
+static_assert(kSame<decltype(&flowrt_abs_duration), int32_t (*)(Ctx, int64_t, int64_t*, int32_t)>);
 static_assert(kSame<decltype(&flowrt_round_float), double (*)(double)>);
 static_assert(kSame<decltype(&flowrt_floor_float), double (*)(double)>);
 static_assert(kSame<decltype(&flowrt_int_float), int32_t (*)(Ctx, double, int64_t*, int32_t)>);

@@ -21,7 +21,9 @@ void Env::bind() {
 
 }  // namespace flow::rt::engine
 
-const flow::rt::plan::Program* flow::rt::programOf(FlowCtx* ctx) { return &ctx->host->program(); }
+const flow::rt::plan::Program* flow::rt::programOf(FlowCtx* ctx) {
+    return &ctx->host->program();
+}
 
 namespace flow::rt::ops {
 
@@ -29,7 +31,9 @@ namespace {
 const plan::Program* gStatePlan = nullptr;
 }
 
-void setStatePlan(const plan::Program* program) { gStatePlan = program; }
+void setStatePlan(const plan::Program* program) {
+    gStatePlan = program;
+}
 
 void StateCodec<OwnedRow>::put(std::string& out, const OwnedRow& r) {
     if (r.empty()) {

@@ -9,7 +9,6 @@
 #include "flow/rt/table_codecs.h"
 
 #include <absl/container/flat_hash_map.h>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -81,13 +80,16 @@ public:
     class DiskCursor final : public Cursor {
     public:
         explicit DiskCursor(std::unique_ptr<LogReader> r) : r_(std::move(r)) {}
-        Status next(std::string& record, std::uint64_t& seq) override { return r_->next(record, seq); }
+        Status next(std::string& record, std::uint64_t& seq) override {
+            return r_->next(record, seq);
+        }
 
     private:
         std::unique_ptr<LogReader> r_;
     };
 
-    DiskLog(std::unique_ptr<FileLog> log, std::string dir) : log_(std::move(log)), dir_(std::move(dir)) {}
+    DiskLog(std::unique_ptr<FileLog> log, std::string dir)
+        : log_(std::move(log)), dir_(std::move(dir)) {}
     Result<std::uint64_t> append(std::string_view record) override { return log_->append(record); }
     Status commit() override { return log_->commit(); }
     Status sync() override { return log_->sync(); }
@@ -165,7 +167,7 @@ void setField(OwnedRow& row, std::int32_t field, const Value& value) {
         *v = std::holds_alternative<bool>(value) && asBool(value) ? 1 : 0;
         break;
     case plan::Scalar::Float: {
-        double d = std::holds_alternative<double>(value) ? asFloat(value)
+        double d = std::holds_alternative<double>(value)         ? asFloat(value)
                    : std::holds_alternative<std::int64_t>(value) ? static_cast<double>(asInt(value))
                                                                  : 0.0;
         std::memcpy(v, &d, 8);
@@ -189,14 +191,18 @@ void setField(OwnedRow& row, std::int32_t field, const Value& value) {
 }
 
 /// Copies one field's bytes between rows whose fields have the same type.
-void copyField(const plan::Layout& from, const void* src, std::int32_t srcField, OwnedRow& dst, std::int32_t dstField) {
+void copyField(const plan::Layout& from, const void* src, std::int32_t srcField, OwnedRow& dst,
+               std::int32_t dstField) {
     const plan::Field& f = from.fields[static_cast<std::size_t>(srcField)];
     const plan::Field& t = dst.layout()->fields[static_cast<std::size_t>(dstField)];
-    std::uint32_t size = f.type.scalar == plan::Scalar::String ? 16 : f.type.scalar == plan::Scalar::Bool ? 1 : 8;
+    std::uint32_t size = f.type.scalar == plan::Scalar::String ? 16
+                         : f.type.scalar == plan::Scalar::Bool ? 1
+                                                               : 8;
     if (f.type.optional) {
         size += f.type.scalar == plan::Scalar::Bool ? 1 : 8;
     }
-    std::memcpy(static_cast<std::uint8_t*>(dst.data()) + t.offset, static_cast<const std::uint8_t*>(src) + f.offset, size);
+    std::memcpy(static_cast<std::uint8_t*>(dst.data()) + t.offset,
+                static_cast<const std::uint8_t*>(src) + f.offset, size);
 }
 
 /// Events and rows in operator state keep their envelope.
@@ -242,7 +248,8 @@ struct StateCodec<EvRow> {
     }
     static bool get(Reader& in, EvRow& r) {
         std::string_view env, payload;
-        return StateCodec<OwnedRow>::get(in, r.row) && in.bytes(env) && decodeEnvelope(env, r.env, payload).isOk();
+        return StateCodec<OwnedRow>::get(in, r.row) && in.bytes(env) &&
+               decodeEnvelope(env, r.env, payload).isOk();
     }
 };
 
@@ -264,7 +271,7 @@ struct StateCodec<AggIn> {
 struct Engine::Impl final : engine::Host {
     struct TableRt {
         const plan::Table* plan = nullptr;
-        StateTable<OwnedRow, OwnedRow>* rows = nullptr;                       // all but windowed views
+        StateTable<OwnedRow, OwnedRow>* rows = nullptr;  // all but windowed views
         StateTable<ops::Windowed<OwnedRow>, OwnedRow>* windowed = nullptr;  // windowed views
         std::vector<std::function<void(const RowChange&)>> dependents;
         OwnedRow scratch;  // lookups
@@ -329,7 +336,8 @@ struct Engine::Impl final : engine::Host {
         err.message = runtimeErrorText(code);
         if (site >= 0 && static_cast<std::size_t>(site) < p.sites.size()) {
             const plan::Site& s = p.sites[static_cast<std::size_t>(site)];
-            err.message += " in " + s.service + ": " + s.where + " (" + s.file + ":" + std::to_string(s.line) + ")";
+            err.message += " in " + s.service + ": " + s.where + " (" + s.file + ":" +
+                           std::to_string(s.line) + ")";
         }
         engine.errors_.push_back(err);
         if (engine.options_.onError == OnError::Stop) {
@@ -358,10 +366,12 @@ struct Engine::Impl final : engine::Host {
             std::size_t groupFields = kl.fields.size() - 1;
             wk.key = OwnedRow(&layoutOf(p, groupLayoutOf(table)));
             for (std::size_t i = 0; i < groupFields; ++i) {
-                copyField(kl, key, static_cast<std::int32_t>(i), wk.key, static_cast<std::int32_t>(i));
+                copyField(kl, key, static_cast<std::int32_t>(i), wk.key,
+                          static_cast<std::int32_t>(i));
             }
             wk.key.adoptStrings();
-            std::memcpy(&wk.start, static_cast<const std::uint8_t*>(key) + kl.fields.back().offset, 8);
+            std::memcpy(&wk.start, static_cast<const std::uint8_t*>(key) + kl.fields.back().offset,
+                        8);
             const OwnedRow* r = t.windowed->find(wk);
             return r != nullptr ? r->data() : nullptr;
         }
@@ -408,7 +418,9 @@ struct Engine::Impl final : engine::Host {
         encodeEnvelope(e, payload, record);
         auto seq = s.log->append(record);
         if (!seq) {
-            engine.errors_.push_back({"cannot append to the log of " + s.plan->name + ": " + seq.status().toString(), 0});
+            engine.errors_.push_back(
+                {"cannot append to the log of " + s.plan->name + ": " + seq.status().toString(),
+                 0});
             stopped = true;
             return;
         }
@@ -476,7 +488,8 @@ struct Engine::Impl final : engine::Host {
         } else {
             row = defaults(t.plan->rowLayout, t.plan->defaults);
             for (std::size_t i = 0; i < t.plan->keyInRow.size(); ++i) {
-                copyField(*key.layout(), key.data(), static_cast<std::int32_t>(i), row, t.plan->keyInRow[i]);
+                copyField(*key.layout(), key.data(), static_cast<std::int32_t>(i), row,
+                          t.plan->keyInRow[i]);
             }
             row.adoptStrings();
         }
@@ -548,7 +561,9 @@ struct Engine::Impl final : engine::Host {
             }
             if (found != nullptr) {
                 t.keep.reserve(d.joins.size());
-                t.keep.emplace_back(&layoutOf(p, tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout), found);
+                t.keep.emplace_back(
+                    &layoutOf(p, tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout),
+                    found);
                 t.rows.push_back(&t.keep.back());
             } else {
                 t.rows.push_back(nullptr);
@@ -583,7 +598,8 @@ struct Engine::Impl final : engine::Host {
     }
 
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
-        AggIn in{OwnedRow(&layoutOf(p, groupKeyLayout(d))), OwnedRow(&layoutOf(p, d.aggArgsLayout))};
+        AggIn in{OwnedRow(&layoutOf(p, groupKeyLayout(d))),
+                 OwnedRow(&layoutOf(p, d.aggArgsLayout))};
         auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
         if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
@@ -609,9 +625,13 @@ struct Engine::Impl final : engine::Host {
             s.kind = static_cast<ops::AggKind>(a.kind);
             std::int32_t field = a.argField;
             if (field >= 0) {
-                s.arg = [field](const AggIn& in) { return fieldValue(*in.args.layout(), in.args.data(), field); };
+                s.arg = [field](const AggIn& in) {
+                    return fieldValue(*in.args.layout(), in.args.data(), field);
+                };
             } else {
-                s.arg = [](const AggIn&) { return Value{std::int64_t{1}}; };
+                s.arg = [](const AggIn&) {
+                    return Value{std::int64_t{1}};
+                };
             }
             specs.push_back(std::move(s));
         }
@@ -619,14 +639,15 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// The view row of a group from its key, its aggregates' values and its window.
-    OwnedRow aggregateRow(const plan::Derived& d, const OwnedRow& key, const std::vector<Value>& values,
-                          const ops::WindowBounds* window) {
+    OwnedRow aggregateRow(const plan::Derived& d, const OwnedRow& key,
+                          const std::vector<Value>& values, const ops::WindowBounds* window) {
         OwnedRow aggs(&layoutOf(p, d.aggLayout));
         for (std::size_t i = 0; i < values.size() && i < aggs.layout()->fields.size(); ++i) {
             setField(aggs, static_cast<std::int32_t>(i), values[i]);
         }
         aggs.adoptStrings();
-        const plan::Layout& targetLayout = layoutOf(p, tables[static_cast<std::size_t>(d.target)].plan->rowLayout);
+        const plan::Layout& targetLayout =
+            layoutOf(p, tables[static_cast<std::size_t>(d.target)].plan->rowLayout);
         OwnedRow win(&layoutOf(p, windowLayoutOf(d)));
         if (window != nullptr) {
             setField(win, 0, Value{window->start});
@@ -681,7 +702,8 @@ struct Engine::Impl final : engine::Host {
             Status st = in.cursor->next(in.record, in.seq);
             if (!st) {
                 if (st.code() != StatusCode::Unavailable) {
-                    engine.errors_.push_back({s.plan->name + ": cannot read its input: " + st.toString(), 0});
+                    engine.errors_.push_back(
+                        {s.plan->name + ": cannot read its input: " + st.toString(), 0});
                     stopped = true;
                 }
                 return false;
@@ -689,14 +711,15 @@ struct Engine::Impl final : engine::Host {
             std::string_view payload;
             if (!decodeEnvelope(in.record, in.env, payload).isOk()) {
                 engine.errors_.push_back({s.plan->name + ": a corrupt record in its input at seq " +
-                                              std::to_string(in.seq), 0});
+                                              std::to_string(in.seq),
+                                          0});
                 stopped = true;
                 return false;
             }
             auto it = eventByName.find(in.env.type);
             bool wanted = false;
-            if (it != eventByName.end() &&
-                std::find(s.consumedTypes.begin(), s.consumedTypes.end(), it->second) != s.consumedTypes.end()) {
+            if (it != eventByName.end() && std::find(s.consumedTypes.begin(), s.consumedTypes.end(),
+                                                     it->second) != s.consumedTypes.end()) {
                 const plan::Event& def = p.events[static_cast<std::size_t>(it->second)];
                 for (std::size_t v = 0; v < def.versions.size(); ++v) {
                     if (def.versions[v].version == static_cast<std::int32_t>(in.env.version)) {
@@ -722,8 +745,10 @@ struct Engine::Impl final : engine::Host {
         in.position = in.seq + 1;
         if (!st) {
             if (st.message() != "upcast failed") {
-                engine.errors_.push_back({s.plan->name + ": cannot read " + in.env.type + " at seq " +
-                                              std::to_string(in.seq) + ": " + st.toString(), 0});
+                engine.errors_.push_back({s.plan->name + ": cannot read " + in.env.type +
+                                              " at seq " + std::to_string(in.seq) + ": " +
+                                              st.toString(),
+                                          0});
             }
             return;
         }
@@ -764,7 +789,8 @@ struct Engine::Impl final : engine::Host {
             }
             for (ServiceRt& s : services) {
                 for (Input& in : s.inputs) {
-                    while (!stopped && peek(s, in) && in.env.ingest == wave.first && in.env.depth == wave.second) {
+                    while (!stopped && peek(s, in) && in.env.ingest == wave.first &&
+                           in.env.depth == wave.second) {
                         process(s, in);
                     }
                 }
@@ -772,7 +798,8 @@ struct Engine::Impl final : engine::Host {
         }
         for (ServiceRt& s : services) {
             FLOW_RT_TRY(s.log->commit());
-            if (s.sinceCheckpoint >= engine.options_.checkpointEvery || s.store->wantsCheckpoint()) {
+            if (s.sinceCheckpoint >= engine.options_.checkpointEvery ||
+                s.store->wantsCheckpoint()) {
                 FLOW_RT_TRY(checkpoint(s));
             }
         }
@@ -846,13 +873,16 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     }
     TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
     if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {
-        ops::WindowSpec spec = d.window == plan::WindowKind::Tumbling ? ops::WindowSpec::tumbling(d.sizeMicros, d.graceMicros)
-                               : d.window == plan::WindowKind::Hopping
-                                   ? ops::WindowSpec::hopping(d.sizeMicros, d.everyMicros, d.graceMicros)
-                                   : ops::WindowSpec::session(d.sizeMicros, d.graceMicros);
+        ops::WindowSpec spec =
+            d.window == plan::WindowKind::Tumbling
+                ? ops::WindowSpec::tumbling(d.sizeMicros, d.graceMicros)
+            : d.window == plan::WindowKind::Hopping
+                ? ops::WindowSpec::hopping(d.sizeMicros, d.everyMicros, d.graceMicros)
+                : ops::WindowSpec::session(d.sizeMicros, d.graceMicros);
         auto op = std::make_shared<ops::WindowedAggregate<OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, spec, aggSpecs(d), [](const AggIn& in) { return in.key; },
-            [this, &d](const OwnedRow& key, const ops::WindowBounds& w, const std::vector<Value>& values) {
+            [this, &d](const OwnedRow& key, const ops::WindowBounds& w,
+                       const std::vector<Value>& values) {
                 return aggregateRow(d, key, values, &w);
             });
         view->windowed = &op->table();
@@ -942,45 +972,51 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     if (!fromEvent && !d.joins.empty()) {
         // Table-table join, keyed by the left table's key.
         const plan::Join& jn = d.joins[0];
-        std::int32_t rightRowLayout = tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout;
+        std::int32_t rightRowLayout =
+            tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout;
         std::int32_t targetLayout = view->plan->rowLayout;
-        auto op = std::make_shared<ops::TableTableJoin<OwnedRow, OwnedRow, OwnedRow, OwnedRow, OwnedRow>>(
-            *s.store, view->plan->name, jn.kind == plan::JoinKind::Left ? ops::JoinKind::Left : ops::JoinKind::Inner,
-            [this, &d, &jn](const OwnedRow& l) {
-                OwnedRow key(&layoutOf(p, jn.keyLayout));
-                void* args[] = {const_cast<void*>(l.data()), key.data()};
-                if (call(jn.leftKey, args) == FLOW_ERROR) {
-                    report(ctx.errorCode, ctx.errorSite);
-                }
-                key.adoptStrings();
-                (void)d;
-                return key;
-            },
-            [this, &d, targetLayout, rightRowLayout](const OwnedRow&, const OwnedRow& l, const OwnedRow* r) {
-                Tuple t;
-                t.rows = {&l, r};
-                t.envs = {nullptr, nullptr};
-                (void)rightRowLayout;
-                auto out = project(d, t, targetLayout);
-                return out ? *out : OwnedRow(&layoutOf(p, targetLayout));
-            });
+        auto op =
+            std::make_shared<ops::TableTableJoin<OwnedRow, OwnedRow, OwnedRow, OwnedRow, OwnedRow>>(
+                *s.store, view->plan->name,
+                jn.kind == plan::JoinKind::Left ? ops::JoinKind::Left : ops::JoinKind::Inner,
+                [this, &d, &jn](const OwnedRow& l) {
+                    OwnedRow key(&layoutOf(p, jn.keyLayout));
+                    void* args[] = {const_cast<void*>(l.data()), key.data()};
+                    if (call(jn.leftKey, args) == FLOW_ERROR) {
+                        report(ctx.errorCode, ctx.errorSite);
+                    }
+                    key.adoptStrings();
+                    (void)d;
+                    return key;
+                },
+                [this, &d, targetLayout, rightRowLayout](const OwnedRow&, const OwnedRow& l,
+                                                         const OwnedRow* r) {
+                    Tuple t;
+                    t.rows = {&l, r};
+                    t.envs = {nullptr, nullptr};
+                    (void)rightRowLayout;
+                    auto out = project(d, t, targetLayout);
+                    return out ? *out : OwnedRow(&layoutOf(p, targetLayout));
+                });
         view->rows = &op->table();
         s.operators.push_back(op);
         std::int32_t target = d.target;
-        tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back([this, op, target](const RowChange& c) {
-            ops::Changes<OwnedRow, OwnedRow> out;
-            op->onLeft(c, out);
-            for (const RowChange& oc : out) {
-                propagate(target, oc);
-            }
-        });
-        tables[static_cast<std::size_t>(jn.source.id)].dependents.push_back([this, op, target](const RowChange& c) {
-            ops::Changes<OwnedRow, OwnedRow> out;
-            op->onRight(c, out);
-            for (const RowChange& oc : out) {
-                propagate(target, oc);
-            }
-        });
+        tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back(
+            [this, op, target](const RowChange& c) {
+                ops::Changes<OwnedRow, OwnedRow> out;
+                op->onLeft(c, out);
+                for (const RowChange& oc : out) {
+                    propagate(target, oc);
+                }
+            });
+        tables[static_cast<std::size_t>(jn.source.id)].dependents.push_back(
+            [this, op, target](const RowChange& c) {
+                ops::Changes<OwnedRow, OwnedRow> out;
+                op->onRight(c, out);
+                for (const RowChange& oc : out) {
+                    propagate(target, oc);
+                }
+            });
         return;
     }
     if (d.stream) {
@@ -1019,7 +1055,8 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             }
             TableRt& v = tables[static_cast<std::size_t>(target)];
             OwnedRow key(&layoutOf(p, v.plan->keyLayout));
-            copyField(*ev.row.layout(), ev.row.data(), p.events[static_cast<std::size_t>(source)].keyField, key, 0);
+            copyField(*ev.row.layout(), ev.row.data(),
+                      p.events[static_cast<std::size_t>(source)].keyField, key, 0);
             key.adoptStrings();
             std::optional<OwnedRow> before;
             if (const OwnedRow* f = v.rows->find(key)) {
@@ -1151,7 +1188,8 @@ Status Engine::Impl::open() {
             }
             if ((*log)->recovery().truncatedBytes > 0) {
                 engine.errors_.push_back({sp.name + ": recovered its log: removed a torn tail of " +
-                                              std::to_string((*log)->recovery().truncatedBytes) + " bytes",
+                                              std::to_string((*log)->recovery().truncatedBytes) +
+                                              " bytes",
                                           0});
             }
             s.log = std::make_unique<DiskLog>(std::move(*log), dir + "/log");
@@ -1259,11 +1297,14 @@ Status Engine::Impl::open() {
 // ---- The public face ----------------------------------------------------------------------------
 
 Engine::Engine(const plan::Program& program, const FlowKernelFn* kernels, EngineOptions options)
-    : program_(program), kernels_(kernels), options_(std::move(options)), impl_(std::make_unique<Impl>(*this)) {}
+    : program_(program), kernels_(kernels), options_(std::move(options)),
+      impl_(std::make_unique<Impl>(*this)) {}
 
 Engine::~Engine() = default;
 
-Status Engine::open() { return impl_->open(); }
+Status Engine::open() {
+    return impl_->open();
+}
 
 Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const OwnedRow& row,
                             std::optional<std::int64_t> time, std::optional<EventId> id) {
@@ -1327,7 +1368,8 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     return true;
 }
 
-CommandResult Engine::command(std::int32_t command, const OwnedRow& params, const EventId& requestId) {
+CommandResult Engine::command(std::int32_t command, const OwnedRow& params,
+                              const EventId& requestId) {
     Impl& m = *impl_;
     const plan::Command& c = program_.commands[static_cast<std::size_t>(command)];
     Impl::ServiceRt& s = m.services[static_cast<std::size_t>(c.service)];
@@ -1374,7 +1416,9 @@ CommandResult Engine::command(std::int32_t command, const OwnedRow& params, cons
     return result;
 }
 
-Status Engine::runUntilIdle() { return impl_->runUntilIdle(); }
+Status Engine::runUntilIdle() {
+    return impl_->runUntilIdle();
+}
 
 std::int32_t Engine::callKernel(std::int32_t kernel, void** args) {
     std::int32_t rc = impl_->call(kernel, args);
@@ -1419,7 +1463,8 @@ std::vector<std::pair<OwnedRow, OwnedRow>> Engine::rows(std::int32_t table) {
         t.windowed->forEach([&](const ops::Windowed<OwnedRow>& k, const OwnedRow& r) {
             OwnedRow key(&kl);
             for (std::size_t i = 0; i + 1 < kl.fields.size(); ++i) {
-                copyField(*k.key.layout(), k.key.data(), static_cast<std::int32_t>(i), key, static_cast<std::int32_t>(i));
+                copyField(*k.key.layout(), k.key.data(), static_cast<std::int32_t>(i), key,
+                          static_cast<std::int32_t>(i));
             }
             setField(key, static_cast<std::int32_t>(kl.fields.size() - 1), Value{k.start});
             key.adoptStrings();
@@ -1434,7 +1479,9 @@ std::vector<std::pair<OwnedRow, OwnedRow>> Engine::rows(std::int32_t table) {
     return out;
 }
 
-const void* Engine::lookup(std::int32_t table, const void* key) { return impl_->lookup(table, key); }
+const void* Engine::lookup(std::int32_t table, const void* key) {
+    return impl_->lookup(table, key);
+}
 
 Result<std::vector<OwnedRow>> Engine::scan(std::int32_t q, const OwnedRow& params) {
     const plan::Query& qu = program_.queries[static_cast<std::size_t>(q)];

@@ -7,7 +7,6 @@
 #include "test_runner.h"
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -48,6 +47,35 @@ int cmdTest(const plan::Program& p, const FlowKernelFn* kernels, const std::stri
     return s.failed == 0 ? 0 : 1;
 }
 
+std::int32_t findTable(const plan::Program& p, const std::string& name) {
+    for (const plan::Table& t : p.tables) {
+        std::string shortName = t.name.substr(t.name.find('.') + 1);
+        if (t.name == name || shortName == name) {
+            return t.id;
+        }
+    }
+    return -1;
+}
+
+/// Rows of the tables `ids` (every table if empty) as JSON lines sorted by key.
+void printTables(const plan::Program& p, Engine& engine, std::vector<std::int32_t> ids) {
+    if (ids.empty()) {
+        for (const plan::Table& t : p.tables) {
+            ids.push_back(t.id);
+        }
+    }
+    for (std::int32_t id : ids) {
+        const plan::Table& t = p.tables[static_cast<std::size_t>(id)];
+        for (const auto& [key, row] : engine.rows(id)) {
+            nlohmann::ordered_json j;
+            j["table"] = t.name;
+            j["key"] = rowToJson(p, *key.layout(), key.data());
+            j["row"] = rowToJson(p, *row.layout(), row.data());
+            std::cout << j.dump() << "\n";
+        }
+    }
+}
+
 /// Appends the input lines (validated at the JSON edge), then processes until idle.
 int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o) {
     Engine engine(p, kernels, engineOptions(o));
@@ -58,7 +86,8 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     }
     printErrors(engine, 0);
     std::size_t reported = engine.errors().size();
-    JsonEdge edge(p, [&engine](std::int32_t kernel, void** args) { return engine.callKernel(kernel, args); });
+    JsonEdge edge(
+        p, [&engine](std::int32_t kernel, void** args) { return engine.callKernel(kernel, args); });
     std::uint64_t good = 0, bad = 0, duplicates = 0;
     constexpr std::size_t kBatch = 256;
     for (const std::string& path : o.inputs) {
@@ -78,16 +107,19 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
             auto ev = edge.parse(line);
             if (!ev) {
                 ++bad;
-                std::cerr << path << ":" << lineNo << ": bad input: " << ev.status().message() << "\n";
+                std::cerr << path << ":" << lineNo << ": bad input: " << ev.status().message()
+                          << "\n";
                 if (o.onBadInput == "fail") {
-                    std::cerr << "error: stopping at the first bad input line (--on-bad-input=fail)\n";
+                    std::cerr
+                        << "error: stopping at the first bad input line (--on-bad-input=fail)\n";
                     return 1;
                 }
                 continue;
             }
             // An input line's id is its content and position, unless it gives one: running the
             // same input again appends nothing twice.
-            EventId id = ev->id ? *ev->id : requestId(path + ":" + std::to_string(lineNo) + ":" + line);
+            EventId id =
+                ev->id ? *ev->id : requestId(path + ":" + std::to_string(lineNo) + ":" + line);
             auto appended = engine.ingest(ev->event, ev->version, ev->row, ev->time, id);
             if (!appended) {
                 std::cerr << "error: " << appended.status().toString() << "\n";
@@ -108,26 +140,20 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     }
     st = engine.runUntilIdle();
     printErrors(engine, reported);
-    if (st) {
+    if (st && !o.dataDir.empty()) {
         st = engine.checkpoint();
     }
     if (!st) {
         std::cerr << "error: " << st.toString() << "\n";
         return 1;
     }
-    std::cerr << "ingested " << good << " events (" << duplicates << " already present, " << bad << " bad lines); "
-              << engine.eventsProcessed() << " events processed; " << engine.lateEvents() << " late events\n";
-    return bad > 0 && o.onBadInput == "fail" ? 1 : 0;
-}
-
-std::int32_t findTable(const plan::Program& p, const std::string& name) {
-    for (const plan::Table& t : p.tables) {
-        std::string shortName = t.name.substr(t.name.find('.') + 1);
-        if (t.name == name || shortName == name) {
-            return t.id;
-        }
+    if (o.dataDir.empty()) {
+        printTables(p, engine, {});  // nothing was kept: show what the input built
     }
-    return -1;
+    std::cerr << "ingested " << good << " events (" << duplicates << " already present, " << bad
+              << " bad lines); " << engine.eventsProcessed() << " events processed; "
+              << engine.lateEvents() << " late events\n";
+    return bad > 0 && o.onBadInput == "fail" ? 1 : 0;
 }
 
 /// Every table (or the named ones) as JSON lines sorted by key.
@@ -151,27 +177,14 @@ int cmdDump(const plan::Program& p, const FlowKernelFn* kernels, const RunOption
         }
         ids.push_back(id);
     }
-    if (ids.empty()) {
-        for (const plan::Table& t : p.tables) {
-            ids.push_back(t.id);
-        }
-    }
-    for (std::int32_t id : ids) {
-        const plan::Table& t = p.tables[static_cast<std::size_t>(id)];
-        for (const auto& [key, row] : engine.rows(id)) {
-            nlohmann::ordered_json j;
-            j["table"] = t.name;
-            j["key"] = rowToJson(p, *key.layout(), key.data());
-            j["row"] = rowToJson(p, *row.layout(), row.data());
-            std::cout << j.dump() << "\n";
-        }
-    }
+    printTables(p, engine, ids);
     return 0;
 }
 
 /// The narrative of one request: every event that shares its correlation, in event-time
 /// order, each with what caused it.
-int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o, const std::string& idText) {
+int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o,
+             const std::string& idText) {
     EventId id;
     if (!EventId::fromHex(idText, id)) {
         std::cerr << "error: '" << idText << "' is not an event or request id (32 hex digits)\n";
@@ -209,24 +222,27 @@ int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptio
         return std::tie(a->envelope.time, a->envelope.ingest, a->envelope.depth) <
                std::tie(b->envelope.time, b->envelope.ingest, b->envelope.depth);
     });
-    std::cout << "request " << correlation.toHex() << ": " << story.size() << " event" << (story.size() == 1 ? "" : "s")
-              << "\n";
+    std::cout << "request " << correlation.toHex() << ": " << story.size() << " event"
+              << (story.size() == 1 ? "" : "s") << "\n";
     for (const EventRecord* e : story) {
         const plan::Event& def = p.events[static_cast<std::size_t>(e->type)];
         std::string service = p.services[static_cast<std::size_t>(def.service)].name;
         std::string cause;
         if (e->envelope.causation == correlation && e->envelope.depth <= 1) {
-            cause = e->envelope.depth == 0 ? "input" : "command " + correlation.toHex().substr(0, 8);
+            cause =
+                e->envelope.depth == 0 ? "input" : "command " + correlation.toHex().substr(0, 8);
         } else {
             auto it = byId.find(e->envelope.causation);
-            cause = it != byId.end() ? "after " + p.events[static_cast<std::size_t>(it->second->type)].name + " " +
-                                           e->envelope.causation.toHex().substr(0, 8)
-                                     : "caused by " + e->envelope.causation.toHex().substr(0, 8);
+            cause = it != byId.end()
+                        ? "after " + p.events[static_cast<std::size_t>(it->second->type)].name +
+                              " " + e->envelope.causation.toHex().substr(0, 8)
+                        : "caused by " + e->envelope.causation.toHex().substr(0, 8);
         }
-        std::cout << formatTimestamp(e->envelope.time) << "  " << std::string(e->envelope.depth * 2, ' ') << service
-                  << " emitted " << def.name.substr(def.name.find('.') + 1) << " "
-                  << rowToJson(p, *e->row.layout(), e->row.data()).dump() << "  [" << e->envelope.id.toHex().substr(0, 8)
-                  << ", " << cause << "]\n";
+        std::cout << formatTimestamp(e->envelope.time) << "  "
+                  << std::string(e->envelope.depth * 2, ' ') << service << " emitted "
+                  << def.name.substr(def.name.find('.') + 1) << " "
+                  << rowToJson(p, *e->row.layout(), e->row.data()).dump() << "  ["
+                  << e->envelope.id.toHex().substr(0, 8) << ", " << cause << "]\n";
     }
     return 0;
 }
@@ -241,7 +257,8 @@ int runMain(const plan::CompiledProgram& compiled, int argc, char** argv) {
     }
     const plan::Program& p = *parsed;
     if (compiled.kernelCount != p.kernels.size()) {
-        std::cerr << "error: the program has " << compiled.kernelCount << " kernels, its plan " << p.kernels.size() << "\n";
+        std::cerr << "error: the program has " << compiled.kernelCount << " kernels, its plan "
+                  << p.kernels.size() << "\n";
         return 2;
     }
     CLI::App app{"a Flow program (" + p.source + ")"};
@@ -252,18 +269,24 @@ int runMain(const plan::CompiledProgram& compiled, int argc, char** argv) {
         if (required) {
             opt->required();
         }
-        sub->add_option("--fsync", o.fsync, "always, batch or never")->check(CLI::IsMember({"always", "batch", "never"}));
-        sub->add_option("--store", o.store, "memory or rocksdb")->check(CLI::IsMember({"memory", "rocksdb"}));
-        sub->add_flag("--salvage", o.salvage, "Skip and report corrupt log records instead of stopping");
+        sub->add_option("--fsync", o.fsync, "always, batch or never")
+            ->check(CLI::IsMember({"always", "batch", "never"}));
+        sub->add_option("--store", o.store, "memory or rocksdb")
+            ->check(CLI::IsMember({"memory", "rocksdb"}));
+        sub->add_flag("--salvage", o.salvage,
+                      "Skip and report corrupt log records instead of stopping");
     };
     std::string filter;
     auto* test = app.add_subcommand("test", "Run the program's test blocks");
     test->add_option("--filter", filter, "Only tests whose name contains this");
-    auto* run = app.add_subcommand("run", "Process input events until idle, then exit");
-    addData(run, true);
+    auto* run = app.add_subcommand(
+        "run", "Process input events until idle, then exit (no --data: print tables)");
+    addData(run, false);
     run->add_option("--input", o.inputs, "Events as JSON lines");
-    run->add_option("--on-bad-input", o.onBadInput, "skip or fail")->check(CLI::IsMember({"skip", "fail"}));
-    run->add_option("--on-error", o.onError, "skip or stop")->check(CLI::IsMember({"skip", "stop"}));
+    run->add_option("--on-bad-input", o.onBadInput, "skip or fail")
+        ->check(CLI::IsMember({"skip", "fail"}));
+    run->add_option("--on-error", o.onError, "skip or stop")
+        ->check(CLI::IsMember({"skip", "stop"}));
     std::vector<std::string> tablesToDump;
     auto* dump = app.add_subcommand("dump", "Print tables as JSON lines, sorted by key");
     addData(dump, true);

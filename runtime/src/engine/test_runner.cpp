@@ -37,7 +37,8 @@ public:
                 return f;
             }
             if (!engine_.errors().empty()) {
-                return Failure{t_.steps[i].line, t_.steps[i].text, "runtime error: " + engine_.errors().front().message};
+                return Failure{t_.steps[i].line, t_.steps[i].text,
+                               "runtime error: " + engine_.errors().front().message};
             }
         }
         return std::nullopt;
@@ -55,14 +56,18 @@ private:
         return row;
     }
 
-    std::int32_t callKernel(std::int32_t kernel, void** args) { return engine_.callKernel(kernel, args); }
+    std::int32_t callKernel(std::int32_t kernel, void** args) {
+        return engine_.callKernel(kernel, args);
+    }
 
     EventId stepId(std::size_t index) const {
         return requestId("test:" + t_.file + ":" + t_.name + ":" + std::to_string(index));
     }
 
     std::optional<Failure> step(std::size_t index, const plan::TestStep& s) {
-        auto fail = [&](std::string why) { return Failure{s.line, s.text, std::move(why)}; };
+        auto fail = [&](std::string why) {
+            return Failure{s.line, s.text, std::move(why)};
+        };
         switch (s.kind) {
         case plan::StepKind::Given: {
             const plan::Event& ev = p_.events[static_cast<std::size_t>(s.event)];
@@ -88,14 +93,16 @@ private:
                 return fail("the command failed: " + res.reason);
             }
             if (s.outcome == plan::Outcome::Accepted && !res.accepted) {
-                return fail("expected the command to be accepted, but it was rejected: \"" + res.reason + "\"");
+                return fail("expected the command to be accepted, but it was rejected: \"" +
+                            res.reason + "\"");
             }
             if (s.outcome == plan::Outcome::Rejected) {
                 if (res.accepted) {
                     return fail("expected the command to be rejected, but it was accepted");
                 }
                 if (s.hasReason && res.reason != s.reason) {
-                    return fail("expected the rejection \"" + s.reason + "\", got \"" + res.reason + "\"");
+                    return fail("expected the rejection \"" + s.reason + "\", got \"" + res.reason +
+                                "\"");
                 }
             }
             break;
@@ -116,9 +123,10 @@ private:
             }
             bool ok = s.count >= 0 ? n == s.count : n > 0;
             if (!ok) {
-                return fail(s.count >= 0 ? "expected " + std::to_string(s.count) + " matching event" +
-                                               (s.count == 1 ? "" : "s") + ", found " + std::to_string(n)
-                                         : "expected a matching event, found none");
+                return fail(s.count >= 0
+                                ? "expected " + std::to_string(s.count) + " matching event" +
+                                      (s.count == 1 ? "" : "s") + ", found " + std::to_string(n)
+                                : "expected a matching event, found none");
             }
             return std::nullopt;
         }
@@ -151,8 +159,8 @@ private:
 
 }  // namespace
 
-TestSummary runTests(const plan::Program& program, const FlowKernelFn* kernels, const std::string& filter,
-                     std::ostream& out) {
+TestSummary runTests(const plan::Program& program, const FlowKernelFn* kernels,
+                     const std::string& filter, std::ostream& out) {
     TestSummary sum;
     for (const plan::Test& t : program.tests) {
         if (!filter.empty() && t.name.find(filter) == std::string::npos) {

@@ -16,7 +16,7 @@ struct TestSummary {
 /// Runs every test whose name contains `filter` on a fresh in-memory engine each,
 /// printing `PASS`/`FAIL` lines (a failure with its expectation, source line and the
 /// events emitted so far), then `N passed, M failed`.
-TestSummary runTests(const plan::Program& program, const FlowKernelFn* kernels, const std::string& filter,
-                     std::ostream& out);
+TestSummary runTests(const plan::Program& program, const FlowKernelFn* kernels,
+                     const std::string& filter, std::ostream& out);
 
 }  // namespace flow::rt

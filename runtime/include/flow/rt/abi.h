@@ -52,20 +52,14 @@ typedef struct FlowCtx FlowCtx; /* the runtime's, opaque to kernels */
 
 typedef int32_t (*FlowKernelFn)(FlowCtx* ctx, void** args);
 
-enum {
-    FLOW_OK = 0,
-    FLOW_FALSE = 1,
-    FLOW_DELETE = 2,
-    FLOW_REJECTED = 3,
-    FLOW_ERROR = 4
-};
+enum { FLOW_OK = 0, FLOW_FALSE = 1, FLOW_DELETE = 2, FLOW_REJECTED = 3, FLOW_ERROR = 4 };
 
 /* Runtime error codes (flowrt_fail). */
 enum {
-    FLOW_ERR_OVERFLOW = 1,     /* int overflow (+, -, *, unary -, int(f), sum) */
-    FLOW_ERR_DIV_ZERO = 2,     /* int / 0, int % 0 */
-    FLOW_ERR_RANGE = 3,        /* a value out of range: int(NaN), substr bounds, trunc by 0 */
-    FLOW_ERR_ENUM = 4          /* an enum index out of range */
+    FLOW_ERR_OVERFLOW = 1, /* int overflow (+, -, *, unary -, int(f), sum) */
+    FLOW_ERR_DIV_ZERO = 2, /* int / 0, int % 0 */
+    FLOW_ERR_RANGE = 3,    /* a value out of range: int(NaN), substr bounds, trunc by 0 */
+    FLOW_ERR_ENUM = 4      /* an enum index out of range */
 };
 
 /* ---- Callbacks into the runtime (exported as flowrt_* symbols) ------------------- */
@@ -102,7 +96,8 @@ int32_t flowrt_contains_string_string(FlowStr s, FlowStr t);
 int32_t flowrt_starts_with_string_string(FlowStr s, FlowStr t);
 /* 0-based code point `start`, `n` code points; clamped to the string. Negative start
  * or n is FLOW_ERR_RANGE (returns 0 and sets *out only on success). */
-int32_t flowrt_substr_string_int_int(FlowCtx* ctx, FlowStr s, int64_t start, int64_t n, FlowStr* out, int32_t site);
+int32_t flowrt_substr_string_int_int(FlowCtx* ctx, FlowStr s, int64_t start, int64_t n,
+                                     FlowStr* out, int32_t site);
 int32_t flowrt_abs_int(FlowCtx* ctx, int64_t x, int64_t* out, int32_t site);
 double flowrt_abs_float(double x);
 int32_t flowrt_abs_duration(FlowCtx* ctx, int64_t x, int64_t* out, int32_t site);
@@ -114,10 +109,11 @@ FlowStr flowrt_string_int(FlowCtx* ctx, int64_t v);
 FlowStr flowrt_string_float(FlowCtx* ctx, double v); /* shortest round-trip form */
 FlowStr flowrt_string_bool(FlowCtx* ctx, int32_t v);
 FlowStr flowrt_string_string(FlowCtx* ctx, FlowStr v);
-FlowStr flowrt_string_timestamp(FlowCtx* ctx, int64_t v); /* RFC 3339, UTC, "Z" */
-FlowStr flowrt_string_duration(FlowCtx* ctx, int64_t v); /* "1h30m", "250ms", "0s" */
+FlowStr flowrt_string_timestamp(FlowCtx* ctx, int64_t v);            /* RFC 3339, UTC, "Z" */
+FlowStr flowrt_string_duration(FlowCtx* ctx, int64_t v);             /* "1h30m", "250ms", "0s" */
 FlowStr flowrt_string_enum(FlowCtx* ctx, int32_t enumId, int64_t v); /* the value's name */
-int32_t flowrt_trunc_timestamp_duration(FlowCtx* ctx, int64_t ts, int64_t d, int64_t* out, int32_t site);
+int32_t flowrt_trunc_timestamp_duration(FlowCtx* ctx, int64_t ts, int64_t d, int64_t* out,
+                                        int32_t site);
 
 #ifdef __cplusplus
 }

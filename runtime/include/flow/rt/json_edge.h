@@ -53,11 +53,9 @@ using KernelCaller = std::function<std::int32_t(std::int32_t kernel, void** args
 /// returns (they point at the program's layouts).
 ///
 /// Defaults: with a KernelCaller, the edge runs every event version's Defaults kernel
-/// once, when it is made, and a field a line leaves out takes its default. Without one
-/// (or for a version without a Defaults kernel) a left-out optional field is none and
-/// any other field is an error. The plan does not yet say which fields have a declared
-/// default, so the defaults row stands for all of them: a left-out field without a
-/// declared default gets its zero value. TODO(spec): a per-field flag in plan::Field.
+/// once, when it is made. A field a line leaves out takes its declared default
+/// (plan::Field::hasDefault); a left-out optional field without one is none; any other
+/// left-out field is an error.
 class JsonEdge {
 public:
     explicit JsonEdge(const plan::Program& program, const KernelCaller& runKernel = {});

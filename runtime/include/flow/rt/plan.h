@@ -33,6 +33,7 @@ struct Field {
     std::string name;
     Type type;
     std::uint32_t offset = 0;
+    bool hasDefault = false;  // declared with `= value`: input may leave it out
 };
 
 struct Layout {
@@ -49,7 +50,16 @@ struct Enum {
 };
 
 enum class KernelKind : std::uint8_t {
-    Defaults, Handler, Key, Reaction, Command, Predicate, Project, QueryExpr, Upcast, TestExpect
+    Defaults,
+    Handler,
+    Key,
+    Reaction,
+    Command,
+    Predicate,
+    Project,
+    QueryExpr,
+    Upcast,
+    TestExpect
 };
 
 struct KernelArg {

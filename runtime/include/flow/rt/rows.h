@@ -63,20 +63,22 @@ int compareRows(const plan::Layout& layout, const void* a, const void* b);
 
 /// The compact binary row format of codec.h, from and to ABI rows.
 void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out);
-Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout, std::string_view bytes,
-                    OwnedRow& out);
+Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout,
+                    std::string_view bytes, OwnedRow& out);
 
 /// JSON of a row: {"field": value, ...} in field order. Timestamps are RFC 3339 strings
 /// ("2024-01-01T00:00:00Z", with microseconds when not zero), durations strings such as
 /// "1h30m" or "250ms", enums their value's name, absent optionals null.
-nlohmann::ordered_json rowToJson(const plan::Program& program, const plan::Layout& layout, const void* row);
+nlohmann::ordered_json rowToJson(const plan::Program& program, const plan::Layout& layout,
+                                 const void* row);
 /// Reads a row from a JSON object, starting from `defaults` (a row of the same layout,
 /// may be null: zero values) for fields the object leaves out. Accepts what rowToJson
 /// writes, and also integers for timestamps and durations (microseconds). Unknown
 /// fields, missing fields without a default, and values of the wrong type are errors
 /// whose message names the field: "field 'qty': expected an int, found a string".
-Status jsonToRow(const plan::Program& program, const plan::Layout& layout, const nlohmann::json& object,
-                 const void* defaults, bool requireAll, OwnedRow& out);
+Status jsonToRow(const plan::Program& program, const plan::Layout& layout,
+                 const nlohmann::json& object, const void* defaults, bool requireAll,
+                 OwnedRow& out);
 
 /// Text forms shared by JSON, dumps and the standard library.
 std::string formatTimestamp(std::int64_t micros);
