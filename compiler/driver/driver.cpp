@@ -585,7 +585,7 @@ constexpr const char* kUsage = "usage: flowc check FILE...\n"
                                "       flowc build FILE -o EXE [--backend cpp]\n"
                                "       flowc run FILE [--data DIR] [--input EVENTS.jsonl]...\n"
                                "       flowc test FILE... [--filter TEXT]\n"
-                               "       flowc dump FILE --data DIR [TABLE...]\n"
+                               "       flowc dump FILE --data DIR [--events | TABLE...]\n"
                                "       flowc trace FILE --data DIR ID\n"
                                "       flowc [--emit=tokens|ast|sema|ir|cpp] FILE...\n"
                                "run 'flowc --help' for every option\n";
@@ -713,6 +713,9 @@ int run(int argc, char** argv) {
     dataOptions(dumpCmd, true);
     std::vector<std::string> dumpTables;
     dumpCmd->add_option("tables", dumpTables, "Tables to print (all if none)");
+    dumpCmd->add_flag_callback(
+        "--events", [&forwarded] { forwarded.emplace_back("--events"); },
+        "Print every stored event (JSON lines) instead of tables");
 
     auto* traceCmd =
         app.add_subcommand("trace", "Print the causal narrative of one event or request");

@@ -131,6 +131,49 @@ JsonEdge::JsonEdge(const plan::Program& program, const KernelCaller& runKernel)
     }
 }
 
+namespace {
+
+/// The envelope fields a line may give: "time" (RFC 3339 or integer microseconds) and
+/// "id" (32 lowercase hex digits, not zero).
+Status readEnvelopeFields(const Json* time, const Json* id, std::optional<std::int64_t>& outTime,
+                          std::optional<EventId>& outId) {
+    if (time != nullptr) {
+        std::int64_t micros = 0;
+        if (time->is_string()) {
+            const auto& s = time->get_ref<const std::string&>();
+            if (!parseTimestamp(s, micros)) {
+                return Status::invalid("key 'time': invalid timestamp " + quote(s));
+            }
+        } else if (time->is_number_integer() &&
+                   (!time->is_number_unsigned() ||
+                    time->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))) {
+            micros = time->get<std::int64_t>();
+        } else {
+            return Status::invalid(
+                expectedFound("time", "an RFC 3339 timestamp or integer microseconds", *time));
+        }
+        outTime = micros;
+    }
+    if (id != nullptr) {
+        EventId parsed;
+        if (!id->is_string()) {
+            return Status::invalid(expectedFound("id", "32 lowercase hex digits", *id));
+        }
+        const auto& s = id->get_ref<const std::string&>();
+        if (!EventId::fromHex(s, parsed)) {
+            return Status::invalid("key 'id': expected 32 lowercase hex digits, found " + quote(s));
+        }
+        if (parsed.isZero()) {
+            return Status::invalid("key 'id': the zero id is reserved");
+        }
+        outId = parsed;
+    }
+
+    return Status::ok();
+}
+
+}  // namespace
+
 Result<InputEvent> JsonEdge::parse(std::string_view line) const {
     if (line.size() > kMaxEventLineBytes) {
         return Status::invalid("line is longer than 1 MiB (" + std::to_string(line.size()) +
@@ -155,6 +198,7 @@ Result<InputEvent> JsonEdge::parse(std::string_view line) const {
     const Json* data = nullptr;
     const Json* version = nullptr;
     const Json* id = nullptr;
+    const Json* command = nullptr;
     for (auto it = doc.begin(); it != doc.end(); ++it) {
         const std::string& k = it.key();
         const Json* v = &it.value();
@@ -168,10 +212,20 @@ Result<InputEvent> JsonEdge::parse(std::string_view line) const {
             version = v;
         } else if (k == "id") {
             id = v;
+        } else if (k == "command") {
+            command = v;
         } else {
-            return Status::invalid("unknown key " + quote(k) +
-                                   "; an input line has event, time, data, version and id");
+            return Status::invalid(
+                "unknown key " + quote(k) +
+                "; an input line has event (or command), time, data, version and id");
         }
+    }
+    if (command != nullptr) {
+        if (event != nullptr || version != nullptr) {
+            return Status::invalid(event != nullptr ? "a line has 'event' or 'command', not both"
+                                                    : "a command has no 'version'");
+        }
+        return parseCommand(*command, time, id, data);
     }
 
     // The event and its version.
@@ -239,38 +293,7 @@ Result<InputEvent> JsonEdge::parse(std::string_view line) const {
         }
     }
 
-    // The envelope fields the line may give.
-    if (time != nullptr) {
-        std::int64_t micros = 0;
-        if (time->is_string()) {
-            const auto& s = time->get_ref<const std::string&>();
-            if (!parseTimestamp(s, micros)) {
-                return Status::invalid("key 'time': invalid timestamp " + quote(s));
-            }
-        } else if (time->is_number_integer() &&
-                   (!time->is_number_unsigned() ||
-                    time->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))) {
-            micros = time->get<std::int64_t>();
-        } else {
-            return Status::invalid(
-                expectedFound("time", "an RFC 3339 timestamp or integer microseconds", *time));
-        }
-        out.time = micros;
-    }
-    if (id != nullptr) {
-        EventId parsed;
-        if (!id->is_string()) {
-            return Status::invalid(expectedFound("id", "32 lowercase hex digits", *id));
-        }
-        const auto& s = id->get_ref<const std::string&>();
-        if (!EventId::fromHex(s, parsed)) {
-            return Status::invalid("key 'id': expected 32 lowercase hex digits, found " + quote(s));
-        }
-        if (parsed.isZero()) {
-            return Status::invalid("key 'id': the zero id is reserved");
-        }
-        out.id = parsed;
-    }
+    FLOW_RT_TRY(readEnvelopeFields(time, id, out.time, out.id));
 
     // The payload.
     static const Json kEmpty = Json::object();
@@ -291,6 +314,43 @@ Result<InputEvent> JsonEdge::parse(std::string_view line) const {
     Status s = jsonToRow(program_, layout, *data, defaults, true, out.row);
     if (!s.isOk()) {
         return Status::invalid("event '" + ev.name + "': " + s.message());
+    }
+    return out;
+}
+
+Result<InputEvent> JsonEdge::parseCommand(const Json& name, const Json* time, const Json* id,
+                                          const Json* data) const {
+    if (!name.is_string()) {
+        return Status::invalid(expectedFound("command", "a string", name));
+    }
+    const std::string& n = name.get_ref<const std::string&>();
+    const plan::Command* found = nullptr;
+    std::vector<std::string_view> names;
+    for (const plan::Command& c : program_.commands) {
+        names.emplace_back(c.name);
+        bool suffix = c.name.size() > n.size() && c.name.ends_with(n) &&
+                      c.name[c.name.size() - n.size() - 1] == '.';
+        if (c.name == n || (suffix && found == nullptr)) {
+            found = &c;
+        }
+    }
+    if (found == nullptr) {
+        std::string near = closestName(n, names);
+        return Status::invalid("unknown command " + quote(n) +
+                               (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+    InputEvent out;
+    out.command = found->id;
+    FLOW_RT_TRY(readEnvelopeFields(time, id, out.time, out.id));
+    static const Json kEmpty = Json::object();
+    if (data != nullptr && !data->is_object()) {
+        return Status::invalid(expectedFound("data", "an object", *data));
+    }
+    const plan::Layout& params = program_.layouts[static_cast<std::size_t>(found->params)];
+    Status s =
+        jsonToRow(program_, params, data != nullptr ? *data : kEmpty, nullptr, true, out.row);
+    if (!s.isOk()) {
+        return Status::invalid("command '" + found->name + "': " + s.message());
     }
     return out;
 }

@@ -69,7 +69,12 @@ void printTables(const plan::Program& p, Engine& engine, std::vector<std::int32_
         for (const auto& [key, row] : engine.rows(id)) {
             nlohmann::ordered_json j;
             j["table"] = t.name;
-            j["key"] = rowToJson(p, *key.layout(), key.data());
+            // The table's key names (a grouped table keeps rows by its group key, whose
+            // fields are the same but unnamed).
+            const plan::Layout& keyLayout = p.layouts[static_cast<std::size_t>(t.keyLayout)];
+            const bool sameShape = keyLayout.size == key.layout()->size &&
+                                   keyLayout.fields.size() == key.layout()->fields.size();
+            j["key"] = rowToJson(p, sameShape ? keyLayout : *key.layout(), key.data());
             j["row"] = rowToJson(p, *row.layout(), row.data());
             std::cout << j.dump() << "\n";
         }
@@ -88,7 +93,7 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     std::size_t reported = engine.errors().size();
     JsonEdge edge(
         p, [&engine](std::int32_t kernel, void** args) { return engine.callKernel(kernel, args); });
-    std::uint64_t good = 0, bad = 0, duplicates = 0;
+    std::uint64_t good = 0, bad = 0, duplicates = 0, commands = 0, refused = 0;
     constexpr std::size_t kBatch = 256;
     for (const std::string& path : o.inputs) {
         std::ifstream in(path, std::ios::binary);
@@ -120,6 +125,32 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
             // same input again appends nothing twice.
             EventId id =
                 ev->id ? *ev->id : requestId(path + ":" + std::to_string(lineNo) + ":" + line);
+            if (ev->command >= 0) {
+                // A command sees every earlier line's effects, then runs at its time.
+                st = engine.runUntilIdle();
+                printErrors(engine, reported);
+                reported = engine.errors().size();
+                if (!st) {
+                    std::cerr << "error: " << st.toString() << "\n";
+                    return 1;
+                }
+                if (ev->time && *ev->time > engine.clock()) {
+                    engine.setClock(*ev->time);
+                }
+                CommandResult r = engine.command(ev->command, ev->row, id);
+                engine.clearEmitted();
+                ++commands;
+                if (r.duplicate) {
+                    ++duplicates;
+                } else if (!r.accepted) {
+                    ++refused;
+                    std::cerr << path << ":" << lineNo << ": command "
+                              << p.commands[static_cast<std::size_t>(ev->command)].name
+                              << (r.failed ? " failed: " : " rejected: ") << r.reason << "\n";
+                }
+                inBatch = 0;
+                continue;
+            }
             auto appended = engine.ingest(ev->event, ev->version, ev->row, ev->time, id);
             if (!appended) {
                 std::cerr << "error: " << appended.status().toString() << "\n";
@@ -129,6 +160,7 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
             if (++inBatch == kBatch) {
                 inBatch = 0;
                 st = engine.runUntilIdle();
+                engine.clearEmitted();  // kept for tests and commands only
                 printErrors(engine, reported);
                 reported = engine.errors().size();
                 if (!st) {
@@ -150,17 +182,32 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     if (o.dataDir.empty()) {
         printTables(p, engine, {});  // nothing was kept: show what the input built
     }
-    std::cerr << "ingested " << good << " events (" << duplicates << " already present, " << bad
-              << " bad lines); " << engine.eventsProcessed() << " events processed; "
+    std::cerr << "ingested " << good << " events (" << bad << " bad lines) and " << commands
+              << " commands (" << refused << " rejected or failed); " << duplicates
+              << " lines already in the logs; " << engine.eventsProcessed() << " events processed; "
               << engine.lateEvents() << " late events\n";
     return bad > 0 && o.onBadInput == "fail" ? 1 : 0;
 }
 
 /// Every table (or the named ones) as JSON lines sorted by key.
 int cmdDump(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o,
-            const std::vector<std::string>& names) {
+            const std::vector<std::string>& names, bool events) {
     Engine engine(p, kernels, engineOptions(o));
     Status st = engine.open();
+    if (st && events) {
+        // Every stored event as an output line, log by log.
+        std::vector<EventRecord> all;
+        st = engine.allEvents(all);
+        for (const EventRecord& e : all) {
+            const plan::Event& def = p.events[static_cast<std::size_t>(e.type)];
+            std::cout << eventToJson(p, e.type, static_cast<std::int32_t>(def.versions.size()) - 1,
+                                     e.envelope, e.row.data())
+                      << "\n";
+        }
+        if (st) {
+            return 0;
+        }
+    }
     if (st) {
         st = engine.runUntilIdle();  // state after the last checkpoint is rebuilt by replay
     }
@@ -181,15 +228,35 @@ int cmdDump(const plan::Program& p, const FlowKernelFn* kernels, const RunOption
     return 0;
 }
 
-/// The narrative of one request: every event that shares its correlation, in event-time
-/// order, each with what caused it.
-int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o,
-             const std::string& idText) {
-    EventId id;
-    if (!EventId::fromHex(idText, id)) {
-        std::cerr << "error: '" << idText << "' is not an event or request id (32 hex digits)\n";
-        return 1;
+/// The key of an event as text: a string key as it is, any other as its JSON.
+std::string keyText(const plan::Program& p, const EventRecord& e) {
+    const plan::Event& def = p.events[static_cast<std::size_t>(e.type)];
+    if (def.keyField < 0) {
+        return "";
     }
+    const plan::Layout& l = *e.row.layout();
+    nlohmann::ordered_json row = rowToJson(p, l, e.row.data());
+    const nlohmann::ordered_json& v = row[l.fields[static_cast<std::size_t>(def.keyField)].name];
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+/// The services that read events of `type`, as "Orders, Stock".
+std::string readers(const plan::Program& p, std::int32_t type) {
+    std::string out;
+    for (const plan::Service& s : p.services) {
+        if (std::find(s.consumes.begin(), s.consumes.end(), type) != s.consumes.end()) {
+            out += (out.empty() ? "" : ", ") + s.name;
+        }
+    }
+    return out;
+}
+
+/// The narrative of requests: `what` is an event or request id (that request), or a key
+/// value such as an order id (every request that emitted an event with that key). Each
+/// request's events in event-time order, indented by causal depth, with what caused them
+/// and which services read them.
+int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions& o,
+             const std::string& what) {
     Engine engine(p, kernels, engineOptions(o));
     Status st = engine.open();
     std::vector<EventRecord> all;
@@ -200,49 +267,65 @@ int cmdTrace(const plan::Program& p, const FlowKernelFn* kernels, const RunOptio
         std::cerr << "error: " << st.toString() << "\n";
         return 1;
     }
-    EventId correlation = id;
+    std::vector<EventId> requests;  // in order of first appearance
+    auto addRequest = [&requests](const EventId& c) {
+        if (std::find(requests.begin(), requests.end(), c) == requests.end()) {
+            requests.push_back(c);
+        }
+    };
+    EventId id;
+    bool isId = EventId::fromHex(what, id);
     for (const EventRecord& e : all) {
-        if (e.envelope.id == id) {
-            correlation = e.envelope.correlation;
+        if (isId ? (e.envelope.id == id || e.envelope.correlation == id) : keyText(p, e) == what) {
+            addRequest(e.envelope.correlation);
         }
     }
-    std::vector<const EventRecord*> story;
+    if (requests.empty()) {
+        std::cerr << "error: no event has " << (isId ? "the id or request id " : "the key ") << what
+                  << "\n";
+        return 1;
+    }
     std::map<EventId, const EventRecord*> byId;
     for (const EventRecord& e : all) {
         byId[e.envelope.id] = &e;
-        if (e.envelope.correlation == correlation) {
-            story.push_back(&e);
+    }
+    for (const EventId& request : requests) {
+        std::vector<const EventRecord*> story;
+        for (const EventRecord& e : all) {
+            if (e.envelope.correlation == request) {
+                story.push_back(&e);
+            }
         }
-    }
-    if (story.empty()) {
-        std::cerr << "error: no event with id or correlation " << idText << "\n";
-        return 1;
-    }
-    std::stable_sort(story.begin(), story.end(), [](const EventRecord* a, const EventRecord* b) {
-        return std::tie(a->envelope.time, a->envelope.ingest, a->envelope.depth) <
-               std::tie(b->envelope.time, b->envelope.ingest, b->envelope.depth);
-    });
-    std::cout << "request " << correlation.toHex() << ": " << story.size() << " event"
-              << (story.size() == 1 ? "" : "s") << "\n";
-    for (const EventRecord* e : story) {
-        const plan::Event& def = p.events[static_cast<std::size_t>(e->type)];
-        std::string service = p.services[static_cast<std::size_t>(def.service)].name;
-        std::string cause;
-        if (e->envelope.causation == correlation && e->envelope.depth <= 1) {
-            cause =
-                e->envelope.depth == 0 ? "input" : "command " + correlation.toHex().substr(0, 8);
-        } else {
+        std::stable_sort(
+            story.begin(), story.end(), [](const EventRecord* a, const EventRecord* b) {
+                return std::tie(a->envelope.time, a->envelope.ingest, a->envelope.depth) <
+                       std::tie(b->envelope.time, b->envelope.ingest, b->envelope.depth);
+            });
+        const EventRecord& first = *story.front();
+        std::cout << "request " << request.toHex().substr(0, 8) << " ("
+                  << (first.envelope.depth == 0 ? "input event" : "command") << " at "
+                  << formatTimestamp(first.envelope.time) << "): " << story.size() << " event"
+                  << (story.size() == 1 ? "" : "s") << "\n";
+        for (const EventRecord* e : story) {
+            const plan::Event& def = p.events[static_cast<std::size_t>(e->type)];
+            std::string service = p.services[static_cast<std::size_t>(def.service)].name;
+            std::string cause;
             auto it = byId.find(e->envelope.causation);
-            cause = it != byId.end()
-                        ? "after " + p.events[static_cast<std::size_t>(it->second->type)].name +
-                              " " + e->envelope.causation.toHex().substr(0, 8)
-                        : "caused by " + e->envelope.causation.toHex().substr(0, 8);
+            if (it != byId.end() && it->second != e) {
+                const plan::Event& c = p.events[static_cast<std::size_t>(it->second->type)];
+                cause = "after " + c.name.substr(c.name.find('.') + 1) + " " +
+                        e->envelope.causation.toHex().substr(0, 8);
+            } else {
+                cause = e->envelope.depth == 0 ? "input" : "the command";
+            }
+            std::string read = readers(p, e->type);
+            std::cout << "  " << formatTimestamp(e->envelope.time) << "  "
+                      << std::string(static_cast<std::size_t>(e->envelope.depth) * 2, ' ')
+                      << service << " emitted " << def.name.substr(def.name.find('.') + 1) << " "
+                      << rowToJson(p, *e->row.layout(), e->row.data()).dump() << "  ["
+                      << e->envelope.id.toHex().substr(0, 8) << ", " << cause << "]"
+                      << (read.empty() ? "" : "  -> " + read) << "\n";
         }
-        std::cout << formatTimestamp(e->envelope.time) << "  "
-                  << std::string(e->envelope.depth * 2, ' ') << service << " emitted "
-                  << def.name.substr(def.name.find('.') + 1) << " "
-                  << rowToJson(p, *e->row.layout(), e->row.data()).dump() << "  ["
-                  << e->envelope.id.toHex().substr(0, 8) << ", " << cause << "]\n";
     }
     return 0;
 }
@@ -291,10 +374,13 @@ int runMain(const plan::CompiledProgram& compiled, int argc, char** argv) {
     auto* dump = app.add_subcommand("dump", "Print tables as JSON lines, sorted by key");
     addData(dump, true);
     dump->add_option("tables", tablesToDump, "Tables (all if none)");
+    bool dumpEvents = false;
+    dump->add_flag("--events", dumpEvents, "Print every stored event instead of tables");
     std::string traceId;
     auto* trace = app.add_subcommand("trace", "Print the causal narrative of one event or request");
     addData(trace, true);
-    trace->add_option("id", traceId, "Event or request id")->required();
+    trace->add_option("id", traceId, "Event or request id, or a key (e.g. an order id)")
+        ->required();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -307,7 +393,7 @@ int runMain(const plan::CompiledProgram& compiled, int argc, char** argv) {
         return cmdRun(p, compiled.kernels, o);
     }
     if (*dump) {
-        return cmdDump(p, compiled.kernels, o, tablesToDump);
+        return cmdDump(p, compiled.kernels, o, tablesToDump, dumpEvents);
     }
     return cmdTrace(p, compiled.kernels, o, traceId);
 }

@@ -49,7 +49,8 @@ struct EventRecord {
 
 struct CommandResult {
     bool accepted = false;
-    bool failed = false;  // a runtime error, not a rejection
+    bool failed = false;     // a runtime error, not a rejection
+    bool duplicate = false;  // its request id was accepted before: nothing ran
     std::string reason;   // rejection reason or error message
     std::vector<EventRecord> events;
 };
@@ -77,6 +78,7 @@ public:
     Result<bool> ingest(std::int32_t event, std::int32_t version, const OwnedRow& row,
                         std::optional<std::int64_t> time, std::optional<EventId> id);
     /// Runs a command to completion: accepted (its events appended), rejected or failed.
+    /// A request id whose events are already in the logs is accepted without running.
     CommandResult command(std::int32_t command, const OwnedRow& params, const EventId& requestId);
     /// Processes waves until no service has anything left to read.
     Status runUntilIdle();

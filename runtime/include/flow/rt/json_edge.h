@@ -5,6 +5,8 @@
 // may be left out:
 //   {"event":"Stock.StockAdjusted","time":"2024-01-01T00:00:00Z","data":{"delta":5},
 //    "version":1,"id":"<32 lowercase hex digits>"}
+// or a command to run, with its parameters (its id is the request id):
+//   {"command":"Orders.PlaceOrder","time":"2024-01-01T00:00:00Z","data":{"order_id":"o1",..}}
 // Output adds the envelope, in this order:
 //   {"event":..,"time":..,"data":{..},"id":..,"seq":..,"causation":..,"correlation":..,
 //    "version":..}
@@ -36,11 +38,12 @@ inline constexpr int kMaxEventLineDepth = 64;
 /// line wrote it (the engine upcasts older versions); envelope fields the line left out
 /// are for the engine to fill in.
 struct InputEvent {
-    std::int32_t event = -1;  // index into plan::Program::events
+    std::int32_t event = -1;    // index into plan::Program::events
+    std::int32_t command = -1;  // or, for a command line, into plan::Program::commands
     /// Index into plan::Event::versions (not the version number), as Engine::ingest
     /// takes it: the line's "version", else the latest.
     std::int32_t version = 0;
-    OwnedRow row;
+    OwnedRow row;  // a command's parameters
     std::optional<std::int64_t> time;  // UTC microseconds
     std::optional<EventId> id;
 };
@@ -66,6 +69,9 @@ public:
     Result<InputEvent> parse(std::string_view line) const;
 
 private:
+    Result<InputEvent> parseCommand(const nlohmann::json& name, const nlohmann::json* time,
+                                    const nlohmann::json* id, const nlohmann::json* data) const;
+
     const plan::Program& program_;
     std::map<std::string, std::int32_t, std::less<>> byName_;
     /// Per event, per version: its defaults row (empty: none), or why it has none.
