@@ -1,7 +1,8 @@
 # Makefile - the two commands of the README, and the steps they are made of.
-#   make demo   installs dependencies, builds flowc and runs the shop example
-#   make test   installs dependencies, builds, and runs every test (units, lit,
-#               goldens, formatting, layering) and the fuzzers under ASan
+#   make demo   installs dependencies, builds flowc and runs the shop example: its tests,
+#               a scripted scenario, the trace of one order and the final tables
+#   make test   installs dependencies, builds, and runs every test (units, lit, language
+#               tests, goldens, end to end, formatting, layering) and the fuzzers under ASan
 PRESET ?= dev
 BUILD := build/$(PRESET)
 FLOWC := $(BUILD)/compiler/flowc
@@ -21,11 +22,20 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+DEMO_DATA := $(BUILD)/demo-data
+
 demo: build
 	@echo "== flowc check examples/shop/shop.flow"
 	$(FLOWC) check examples/shop/shop.flow
-	@echo "== flowc graph --format mermaid examples/shop/shop.flow"
-	$(FLOWC) graph --format mermaid examples/shop/shop.flow
+	@echo "== flowc test examples/shop/shop.flow"
+	$(FLOWC) test examples/shop/shop.flow
+	@echo "== flowc run: the scripted scenario (examples/shop/scenario.jsonl)"
+	@rm -rf $(DEMO_DATA)
+	$(FLOWC) run examples/shop/shop.flow --data $(DEMO_DATA) --input examples/shop/scenario.jsonl
+	@echo "== flowc trace o1: one order across the four services"
+	$(FLOWC) trace examples/shop/shop.flow --data $(DEMO_DATA) o1
+	@echo "== flowc dump: the final tables"
+	$(FLOWC) dump examples/shop/shop.flow --data $(DEMO_DATA)
 
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow

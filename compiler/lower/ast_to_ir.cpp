@@ -340,6 +340,10 @@ private:
     ExprPtr lowerBinary(const ast::BinaryExpr& e, Ctx& ctx);
     ExprPtr lowerMatches(const ast::MatchesExpr& e, Ctx& ctx);
     ExprPtr lowerLookup(const ast::IndexExpr& e, Ctx& ctx);
+    /// `Q(args)[i]` (`len` false) or `len(Q(args))` (`len` true) for a `from` query Q,
+    /// called in a test: a call of a companion query (see listQuery).
+    ExprPtr lowerListQuery(const ast::CallExpr& call, const ast::Expr* index, Ctx& ctx);
+    std::int32_t listQuery(std::int32_t query, bool len);
     ExprPtr lowerPunned(const ast::Ident& name, Ctx& ctx);
     std::string builtinSymbol(const ast::CallExpr& e);
 
@@ -378,6 +382,7 @@ private:
     std::map<const sema::TableInfo*, std::int32_t> tableIds_;
     std::map<const sema::CommandInfo*, std::int32_t> commandIds_;
     std::map<const sema::QueryInfo*, std::int32_t> queryIds_;
+    std::map<std::pair<std::int32_t, bool>, std::int32_t> listQueries_;  // (query, len) -> id
     std::map<const sema::ServiceInfo*, std::int32_t> serviceIds_;
     std::map<const sema::RowType*, std::int32_t> rowLayouts_;
 };
@@ -497,7 +502,60 @@ ExprPtr Lowerer::lowerPunned(const ast::Ident& name, Ctx& ctx) {
     return out;
 }
 
+std::int32_t Lowerer::listQuery(std::int32_t query, bool len) {
+    auto found = listQueries_.find({query, len});
+    if (found != listQueries_.end()) {
+        return found->second;
+    }
+    // A companion of the scan query: the same table and kernels (they read the parameters
+    // by offset, and the companion's parameters extend the original's), answering one row
+    // or the number of rows. The runtime tells the three apart by the result type: a list
+    // query's is a non-optional row, `Q[]`'s an optional row, `Q#len`'s an int.
+    ir::Query q = out_->queries[static_cast<std::size_t>(query)];
+    q.id = static_cast<std::int32_t>(out_->queries.size());
+    q.name += len ? "#len" : "[]";
+    if (!len) {
+        std::vector<std::pair<std::string, ir::Type>> fields;
+        for (const ir::Field& f : layout(q.params).fields) {
+            fields.emplace_back(f.name, f.type);
+        }
+        fields.emplace_back("index", ir::Type::of(ir::Scalar::Int));
+        q.params = addLayout(q.name + ".params", fields);
+        q.resultType = ir::Type::row(q.rowLayout, true);
+    } else {
+        q.resultType = ir::Type::of(ir::Scalar::Int);
+        q.result = addLayout(q.name + ".result", {{"value", q.resultType}});
+    }
+    out_->services[static_cast<std::size_t>(q.service)].queries.push_back(q.id);
+    listQueries_[{query, len}] = q.id;
+    out_->queries.push_back(std::move(q));
+    return out_->queries.back().id;
+}
+
+ExprPtr Lowerer::lowerListQuery(const ast::CallExpr& call, const ast::Expr* index, Ctx& ctx) {
+    const auto* q = static_cast<const sema::QueryInfo*>(sema_.refOf(call).target);
+    std::int32_t qid = listQuery(queryIds_.at(q), index == nullptr);
+    const ir::Query& qu = out_->queries[static_cast<std::size_t>(qid)];
+    const ir::Layout& params = layout(qu.params);
+    auto out = mk(Op::Query, qu.resultType);
+    out->query = qid;
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+        out->args.push_back(coerce(lower(*call.args[i], ctx), params.fields[i].type));
+    }
+    if (index != nullptr) {
+        out->args.push_back(coerce(lower(*index, ctx), ir::Type::of(ir::Scalar::Int)));
+    }
+    return out;
+}
+
 ExprPtr Lowerer::lowerLookup(const ast::IndexExpr& e, Ctx& ctx) {
+    if (sema_.refOf(e).kind == sema::RefKind::Query) {
+        const auto* call = ast::dynCast<ast::CallExpr>(e.base.get());
+        if (call == nullptr || e.keys.empty()) {
+            return zeroValue(scalarType(sema_.typeOf(e)));
+        }
+        return lowerListQuery(*call, e.keys[0].get(), ctx);
+    }
     const auto* t = static_cast<const sema::TableInfo*>(sema_.refOf(e).target);
     std::int32_t tableId = tableIds_.at(t);
     const ir::Table& table = out_->tables[static_cast<std::size_t>(tableId)];
@@ -556,7 +614,8 @@ ExprPtr Lowerer::lowerMember(const ast::MemberExpr& e, Ctx& ctx) {
         auto base = lower(*e.base, ctx);
         auto out = mk(Op::RowField, type);
         out->field = ref.index;
-        out->orDefault = e.base->kind == ast::ExprKind::Index;
+        out->orDefault = e.base->kind == ast::ExprKind::Index &&
+                         sema_.refOf(*e.base).kind == sema::RefKind::Table;
         out->args.push_back(std::move(base));
         return out;
     }
@@ -586,6 +645,14 @@ ExprPtr Lowerer::lowerCall(const ast::CallExpr& e, Ctx& ctx) {
         out->arg = ctx.grouping->aggArg;
         out->field = it != ctx.grouping->aggregates.end() ? it->second : -1;
         return out;
+    }
+    if (ref.kind == sema::RefKind::Query && ref.target == nullptr) {
+        // len(Q(args)) of a `from` query.
+        const auto* call = e.args.empty() ? nullptr : ast::dynCast<ast::CallExpr>(e.args[0].get());
+        if (call == nullptr) {
+            return zeroValue(type);
+        }
+        return lowerListQuery(*call, nullptr, ctx);
     }
     if (ref.kind == sema::RefKind::Query) {
         const auto* q = static_cast<const sema::QueryInfo*>(ref.target);

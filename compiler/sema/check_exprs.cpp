@@ -372,7 +372,11 @@ Resolved Analyzer::resolveMember(const ast::MemberExpr& e, Ctx& ctx, const Type*
     }
     case Resolved::Kind::Value: {
         r.kind = Resolved::Kind::Value;
-        r.type = memberOfValue(e, base.type, e.base->kind == ast::ExprKind::Index);
+        // `T[k].f` reads the field's default when the row is absent; `Q(...)[i].f`, like
+        // any other optional row, gives an optional field.
+        bool tableLookup = e.base->kind == ast::ExprKind::Index &&
+                           result_.exprRefs[e.base->id].kind == RefKind::Table;
+        r.type = memberOfValue(e, base.type, tableLookup);
         return r;
     }
     default: {
@@ -456,6 +460,28 @@ Type Analyzer::checkIndex(const ast::IndexExpr& e, Ctx& ctx) {
     if (base.kind == Resolved::Kind::Failed) {
         checkKeysLoosely();
         return Type::error();
+    }
+    if (base.kind == Resolved::Kind::Value && base.type.isError()) {
+        checkKeysLoosely();
+        return Type::error();
+    }
+    if (base.kind == Resolved::Kind::Value && base.type.kind() == TypeKind::List &&
+        base.type.row() != nullptr) {
+        // `Q(args)[i]`: the i-th row (0-based) a `from` query returns, in its order; none
+        // past the end. Query calls only occur in tests, so neither does this.
+        result_.exprRefs[e.id] = Ref{RefKind::Query, nullptr, -1};
+        if (e.keys.size() != 1) {
+            std::string got;
+            for (const auto& k : e.keys) {
+                Type kt = check(*k, ctx);
+                got += (got.empty() ? "" : ", ") + kt.spelling();
+            }
+            diags_.report(DiagCode::E0306, e.range, "the result list of", sourceText(*e.base),
+                          "int", got);
+            return Type::error();
+        }
+        expect(*e.keys[0], ctx, Type::integer());
+        return Type::rowOf(base.type.row()).optional();
     }
     if (base.kind != Resolved::Kind::Table) {
         diags_.report(DiagCode::E0206, e.base->range, base.name, resolvedNoun(base.kind),
@@ -626,13 +652,16 @@ Type Analyzer::checkAggregate(const ast::CallExpr& e, const std::string& name, C
     }
     bool ok = false;
     Type result = t;
+    // sum, min, max and avg skip `none` (as SQL skips NULL): an optional argument is
+    // accepted and makes the result optional, `none` when no value remains.
+    Type value = t.nonOptional();
     if (name == "sum") {
-        ok = t.isNumeric() || t.is(TypeKind::Duration);
+        ok = value.isNumeric() || value.is(TypeKind::Duration);
     } else if (name == "avg") {
-        ok = t.isNumeric();
-        result = Type::floating();
+        ok = value.isNumeric();
+        result = t.isOptional() ? Type::floating().optional() : Type::floating();
     } else if (name == "min" || name == "max") {
-        ok = orderable(t);
+        ok = orderable(value);
     } else {  // first, last
         ok = t.isScalar() && !t.isOptional();
     }
@@ -654,6 +683,11 @@ Type Analyzer::checkBuiltinCall(const ast::CallExpr& e, const std::string& name,
     result_.exprRefs[e.id] = Ref{RefKind::Builtin, nullptr, -1};
     if (anyError) {
         return Type::error();
+    }
+    if (name == "len" && args.size() == 1 && args[0].kind() == TypeKind::List) {
+        // `len(Q(args))`: how many rows a `from` query returns (tests only, as query calls).
+        result_.exprRefs[e.id] = Ref{RefKind::Query, nullptr, -1};
+        return Type::integer();
     }
     bool countFits = false;
     for (const BuiltinInfo* b : overloads) {

@@ -711,10 +711,20 @@ Status LogReader::next(std::string& record, std::uint64_t& seq) {
                 }
             }
         }
-        if (!opt_.durableOnly || !haveMarker_) {
+        if ((!opt_.durableOnly || !haveMarker_) && filePos_ >= limit) {
+            // At the end of this segment: has the writer moved on to a newer one? (Listed
+            // only here, since a directory listing costs more than reading a record.)
             std::vector<std::uint64_t> bases;
             FLOW_RT_TRY(listSegments(*fs_, dir_, bases));
             sealed = !bases.empty() && bases.back() > segBase_;
+            if (sealed) {
+                // It may have written more here before it rolled.
+                sz = file_->size();
+                if (!sz) {
+                    return sz.status();
+                }
+                limit = *sz;
+            }
         }
         if (filePos_ < limit) {
             std::string chunk;

@@ -254,7 +254,7 @@ TEST_CASE("JsonEdge: hostile lines are errors with a reason", "[json_edge]") {
         {"{" + ok + R"(,"id":"00000000000000000000000000000000"})",
          "key 'id': the zero id is reserved"},
         {"{" + ok + R"(,"seq":1})",
-         "unknown key 'seq'; an input line has event, time, data, version and id"},
+         "unknown key 'seq'; an input line has event (or command), time, data, version and id"},
         {"{" + ok + R"(,"data":[]})", "key 'data': expected an object, found an array"},
 
         // The payload.
@@ -312,4 +312,54 @@ TEST_CASE("eventToJson: the output line", "[json_edge]") {
     CHECK(rowsEqual(p.layouts[1], r->row.data(), row.data()));
     CHECK(*r->id == env.id);
     CHECK(*r->time == env.time);
+}
+
+TEST_CASE("JsonEdge: command lines carry a command's parameters", "[json_edge]") {
+    plan::Program p = stockProgram();
+    p.layouts.push_back(makeLayout(5, "Stock.AdjustStock.params",
+                                   {{"product", Scalar::String}, {"delta", Scalar::Int}}));
+    plan::Command c;
+    c.id = 0;
+    c.service = 0;
+    c.name = "Stock.AdjustStock";
+    c.params = 5;
+    p.commands.push_back(c);
+    JsonEdge reader(p);
+
+    auto r = reader.parse(
+        R"({"command":"Stock.AdjustStock","time":"2024-01-01T00:00:00Z","data":{"product":"fig","delta":-2}})");
+    REQUIRE(r.status().message() == "");
+    CHECK(r->command == 0);
+    CHECK(r->event == -1);
+    CHECK(field(*r, p, 0) == "fig");
+    CHECK(intField(*r, 1) == -2);
+    REQUIRE(r->time.has_value());
+    CHECK(*r->time == 1704067200000000);
+    // An unqualified name is found by its suffix.
+    r = reader.parse(R"({"command":"AdjustStock","data":{"product":"fig","delta":1}})");
+    REQUIRE(r.status().message() == "");
+    CHECK(r->command == 0);
+
+    struct Case {
+        const char* line;
+        const char* message;
+    };
+    const Case cases[] = {
+        {R"({"command":"Stock.AdjustStok","data":{}})",
+         "unknown command 'Stock.AdjustStok'; did you mean 'Stock.AdjustStock'?"},
+        {R"({"command":7})", "key 'command': expected a string, found an int"},
+        {R"({"command":"Stock.AdjustStock","data":{"product":"fig"}})",
+         "command 'Stock.AdjustStock': missing field 'delta'"},
+        {R"({"command":"Stock.AdjustStock","data":{"product":"fig","delta":"2"}})",
+         "command 'Stock.AdjustStock': field 'delta': expected an int, found a string"},
+        {R"({"command":"Stock.AdjustStock","event":"Stock.Restocked"})",
+         "a line has 'event' or 'command', not both"},
+        {R"({"command":"Stock.AdjustStock","version":1})", "a command has no 'version'"},
+        {R"({"command":"Stock.AdjustStock","data":[]})",
+         "key 'data': expected an object, found an array"},
+    };
+    for (const Case& k : cases) {
+        INFO(k.line);
+        CHECK(reader.parse(k.line).status().message() == k.message);
+    }
 }

@@ -9,6 +9,7 @@
 #include "flow/rt/table_codecs.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -77,15 +78,26 @@ private:
 
 class DiskLog final : public ServiceLog {
 public:
+    /// Reads the log this process writes: at its end without asking the file system,
+    /// and writing out what the writer still buffers before reading it.
     class DiskCursor final : public Cursor {
     public:
-        explicit DiskCursor(std::unique_ptr<LogReader> r) : r_(std::move(r)) {}
+        DiskCursor(std::unique_ptr<LogReader> r, FileLog& log) : r_(std::move(r)), log_(log) {}
         Status next(std::string& record, std::uint64_t& seq) override {
-            return r_->next(record, seq);
+            if (r_->position() >= log_.endSeq()) {
+                return Status::unavailable(log_.dir() + ": at the end");
+            }
+            Status st = r_->next(record, seq);
+            if (st.code() == StatusCode::Unavailable) {
+                FLOW_RT_TRY(log_.commit());
+                st = r_->next(record, seq);
+            }
+            return st;
         }
 
     private:
         std::unique_ptr<LogReader> r_;
+        FileLog& log_;
     };
 
     DiskLog(std::unique_ptr<FileLog> log, std::string dir)
@@ -104,7 +116,7 @@ public:
         if (!r) {
             return r.status();
         }
-        return std::unique_ptr<Cursor>(new DiskCursor(std::move(*r)));
+        return std::unique_ptr<Cursor>(new DiskCursor(std::move(*r), *log_));
     }
 
 private:
@@ -269,6 +281,36 @@ struct StateCodec<AggIn> {
 // ---- The engine's state ------------------------------------------------------------------------
 
 struct Engine::Impl final : engine::Host {
+    /// The requests already in the logs: the ids of input events and of accepted
+    /// commands (every event of depth 0 or 1 carries its request's id as correlation).
+    /// Read from the logs on first use, then kept up to date, so ingest and command are
+    /// idempotent by id without reading the logs again.
+    absl::flat_hash_set<EventId> requests;
+    bool requestsLoaded = false;
+
+    Status loadRequests() {
+        if (requestsLoaded) {
+            return Status::ok();
+        }
+        for (ServiceRt& s : services) {
+            auto cur = s.log->open(0);
+            if (!cur) {
+                return cur.status();
+            }
+            std::string rec;
+            std::uint64_t seq = 0;
+            while ((*cur)->next(rec, seq).isOk()) {
+                Envelope have;
+                std::string_view payload;
+                if (decodeEnvelope(rec, have, payload).isOk() && have.depth <= 1) {
+                    requests.insert(have.correlation);
+                }
+            }
+        }
+        requestsLoaded = true;
+        return Status::ok();
+    }
+
     struct TableRt {
         const plan::Table* plan = nullptr;
         StateTable<OwnedRow, OwnedRow>* rows = nullptr;  // all but windowed views
@@ -383,15 +425,84 @@ struct Engine::Impl final : engine::Host {
         return r != nullptr ? r->data() : nullptr;
     }
 
+    /// A windowed table's key as one row of its key layout: the group key, then the start.
+    OwnedRow windowedKey(std::int32_t table, const ops::Windowed<OwnedRow>& k) const {
+        const plan::Layout& kl =
+            layoutOf(p, tables[static_cast<std::size_t>(table)].plan->keyLayout);
+        OwnedRow key(&kl);
+        for (std::size_t i = 0; i + 1 < kl.fields.size(); ++i) {
+            copyField(*k.key.layout(), k.key.data(), static_cast<std::int32_t>(i), key,
+                      static_cast<std::int32_t>(i));
+        }
+        setField(key, static_cast<std::int32_t>(kl.fields.size() - 1), Value{k.start});
+        key.adoptStrings();
+        return key;
+    }
+
     std::map<std::int32_t, std::int32_t> groupLayouts;  // windowed table -> its group key layout
     std::int32_t groupLayoutOf(std::int32_t table) const { return groupLayouts.at(table); }
 
     std::int32_t query(FlowCtx* c, std::int32_t q, const void* params, void* out) override {
         const plan::Query& qu = p.queries[static_cast<std::size_t>(q)];
-        void* args[] = {const_cast<void*>(params), out};
         (void)c;
-        return engine.kernels_[static_cast<std::size_t>(qu.kernel)](&ctx, args);
+        if (qu.kernel >= 0) {
+            void* args[] = {const_cast<void*>(params), out};
+            return engine.kernels_[static_cast<std::size_t>(qu.kernel)](&ctx, args);
+        }
+        return scanQuery(qu, params, out);
     }
+
+    /// A scan query called from a kernel (a test's `Q(args)[i]` or `len(Q(args))`): the
+    /// compiler calls a companion of the `from` query whose result type says which. An
+    /// optional row: the row at the index, the parameters' last field (FLOW_FALSE past
+    /// the end); an int: the number of rows. The caller's context is not reset: its
+    /// strings stay alive, and the row's strings are copied into its arena.
+    std::int32_t scanQuery(const plan::Query& qu, const void* params, void* out) {
+        std::vector<OwnedRow> rows;
+        if (!scan(qu, params, false, rows)) {
+            return FLOW_ERROR;
+        }
+        if (!qu.resultType.row) {
+            auto n = static_cast<std::int64_t>(rows.size());
+            const plan::Layout& rl = layoutOf(p, qu.result);
+            std::memcpy(static_cast<std::uint8_t*>(out) + rl.fields[0].offset, &n, 8);
+            return FLOW_OK;
+        }
+        const plan::Layout& pl = layoutOf(p, qu.params);
+        std::int64_t index = -1;
+        std::memcpy(&index, static_cast<const std::uint8_t*>(params) + pl.fields.back().offset, 8);
+        if (index < 0 || static_cast<std::uint64_t>(index) >= rows.size()) {
+            return FLOW_FALSE;
+        }
+        const OwnedRow& row = rows[static_cast<std::size_t>(index)];
+        const plan::Layout& l = *row.layout();
+        std::memcpy(out, row.data(), l.size);
+        for (const plan::Field& f : l.fields) {
+            if (f.type.scalar != plan::Scalar::String) {
+                continue;
+            }
+            auto* at = static_cast<std::uint8_t*>(out) + f.offset;
+            if (f.type.optional) {
+                if (*at == 0) {
+                    continue;
+                }
+                at += 8;
+            }
+            FlowStr str;
+            std::memcpy(&str, at, sizeof str);
+            if (str.len > 0) {
+                char* copy = flowrt_alloc(&ctx, str.len);
+                std::memcpy(copy, str.ptr, static_cast<std::size_t>(str.len));
+                str.ptr = copy;
+                std::memcpy(at, &str, sizeof str);
+            }
+        }
+        return FLOW_OK;
+    }
+
+    /// The rows of scan query `qu` for `params`, in its order and up to its limit. False
+    /// on a runtime error in one of its kernels (reported).
+    bool scan(const plan::Query& qu, const void* params, bool reset, std::vector<OwnedRow>& out);
 
     // ---- Emitting -------------------------------------------------------------------------
 
@@ -890,7 +1001,8 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         s.operators.push_back(op);
         s.timeListeners.push_back([op](std::int64_t t) { op->advanceTo(t); });
         s.lateCounters.push_back([op] { return static_cast<std::uint64_t>(op->lateEvents()); });
-        s.consumers[d.sources[0].id].push_back([this, &d, op](Live& ev) {
+        std::int32_t target = d.target;
+        s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
             Tuple t;
             t.rows.push_back(&ev.row);
             t.envs.push_back(&ev.env.abi);
@@ -901,6 +1013,11 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             if (in) {
                 ops::Changes<ops::Windowed<OwnedRow>, OwnedRow> out;
                 op->insert(*in, ev.env.e.time, out);
+                // Views reading the windowed table see its rows keyed by (group, start).
+                for (auto& c : out) {
+                    propagate(target, RowChange{windowedKey(target, c.key), std::move(c.before),
+                                                std::move(c.after)});
+                }
             }
         });
         return;
@@ -1043,15 +1160,19 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     if (fromEvent) {
         std::int32_t source = d.sources[0].id;
         s.consumers[source].push_back([this, &d, target, layout, source](Live& ev) {
+            // The newest event of a key wins: when it does not pass the `where` (or an
+            // inner join finds no row), the key has no row, as in ksqlDB's table over a
+            // topic filtered by WHERE; an older row that passed is retracted.
+            std::size_t errors = engine.errors_.size();
             Tuple t;
             t.rows.push_back(&ev.row);
             t.envs.push_back(&ev.env.abi);
-            if (!joinTables(d, t) || !passes(d, t)) {
-                return;
+            std::optional<OwnedRow> out;
+            if (joinTables(d, t) && passes(d, t)) {
+                out = project(d, t, layout);
             }
-            auto out = project(d, t, layout);
-            if (!out) {
-                return;
+            if (engine.errors_.size() != errors) {
+                return;  // a runtime error: the event changes nothing
             }
             TableRt& v = tables[static_cast<std::size_t>(target)];
             OwnedRow key(&layoutOf(p, v.plan->keyLayout));
@@ -1062,10 +1183,14 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             if (const OwnedRow* f = v.rows->find(key)) {
                 before = *f;
             }
-            if (before && *before == *out) {
+            if (before == out) {
                 return;
             }
-            v.rows->upsert(key) = *out;
+            if (out) {
+                v.rows->upsert(key) = *out;
+            } else {
+                v.rows->erase(key);
+            }
             propagate(target, RowChange{key, before, std::move(out)});
         });
         return;
@@ -1141,7 +1266,11 @@ void Engine::Impl::setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d) {
     auto emitAll = [this, &s, target](ops::Changes<OwnedRow, EvRow>& out) {
         for (auto& c : out) {
             if (c.after && !c.after->row.empty()) {
-                emit(s, target, std::move(c.after->row), derivedEnvelope(s));
+                // A joined pair happens at the later of its two times (as in Kafka Streams
+                // and Flink's interval join), whichever of them arrived second.
+                Envelope e = derivedEnvelope(s);
+                e.time = c.after->env.time;
+                emit(s, target, std::move(c.after->row), e);
             }
         }
     };
@@ -1314,16 +1443,10 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     Envelope e;
     e.id = id ? *id : randomEventId();
     if (id) {
-        // Idempotent ingestion: an input already in the owner's log is not appended again.
-        auto cur = owner.log->open(0);
-        std::string rec;
-        std::uint64_t seq = 0;
-        while (cur && (*cur)->next(rec, seq).isOk()) {
-            Envelope have;
-            std::string_view payload;
-            if (decodeEnvelope(rec, have, payload).isOk() && have.id == e.id) {
-                return false;
-            }
+        // Idempotent ingestion: an input already in a log is not appended again.
+        FLOW_RT_TRY(m.loadRequests());
+        if (m.requests.contains(e.id)) {
+            return false;
         }
     }
     e.causation = e.id;
@@ -1345,6 +1468,9 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
         return seq.status();
     }
     FLOW_RT_TRY(owner.log->commit());
+    if (m.requestsLoaded) {
+        m.requests.insert(e.id);
+    }
     EventRecord rec;
     rec.type = event;
     rec.service = ev.service;
@@ -1374,6 +1500,18 @@ CommandResult Engine::command(std::int32_t command, const OwnedRow& params,
     const plan::Command& c = program_.commands[static_cast<std::size_t>(command)];
     Impl::ServiceRt& s = m.services[static_cast<std::size_t>(c.service)];
     CommandResult result;
+    // A command is idempotent by its request id: one whose events are in the log is
+    // accepted again without running.
+    if (Status st = m.loadRequests(); !st) {
+        result.failed = true;
+        result.reason = st.toString();
+        return result;
+    }
+    if (m.requests.contains(requestId)) {
+        result.accepted = true;
+        result.duplicate = true;
+        return result;
+    }
     void* args[] = {const_cast<void*>(params.data())};
     std::int32_t rc = m.call(c.kernel, args);
     if (rc == FLOW_REJECTED || m.ctx.rejected) {
@@ -1410,6 +1548,9 @@ CommandResult Engine::command(std::int32_t command, const OwnedRow& params,
         return result;
     }
     result.accepted = true;
+    if (!emitted.empty()) {
+        m.requests.insert(requestId);
+    }
     for (std::size_t i = first; i < emitted_.size(); ++i) {
         result.events.push_back(emitted_[i]);
     }
@@ -1461,14 +1602,7 @@ std::vector<std::pair<OwnedRow, OwnedRow>> Engine::rows(std::int32_t table) {
     const plan::Layout& kl = layoutOf(program_, t.plan->keyLayout);
     if (t.windowed != nullptr) {
         t.windowed->forEach([&](const ops::Windowed<OwnedRow>& k, const OwnedRow& r) {
-            OwnedRow key(&kl);
-            for (std::size_t i = 0; i + 1 < kl.fields.size(); ++i) {
-                copyField(*k.key.layout(), k.key.data(), static_cast<std::int32_t>(i), key,
-                          static_cast<std::int32_t>(i));
-            }
-            setField(key, static_cast<std::int32_t>(kl.fields.size() - 1), Value{k.start});
-            key.adoptStrings();
-            out.emplace_back(std::move(key), r);
+            out.emplace_back(impl_->windowedKey(table, k), r);
         });
     } else if (t.rows != nullptr) {
         t.rows->forEach([&](const OwnedRow& k, const OwnedRow& r) { out.emplace_back(k, r); });
@@ -1484,20 +1618,35 @@ const void* Engine::lookup(std::int32_t table, const void* key) {
 }
 
 Result<std::vector<OwnedRow>> Engine::scan(std::int32_t q, const OwnedRow& params) {
-    const plan::Query& qu = program_.queries[static_cast<std::size_t>(q)];
-    std::vector<std::pair<OwnedRow, OwnedRow>> all = rows(qu.table);
+    std::vector<OwnedRow> out;
+    if (!impl_->scan(program_.queries[static_cast<std::size_t>(q)], params.data(), true, out)) {
+        return Status::failed(errors_.back().message);
+    }
+    return out;
+}
+
+bool Engine::Impl::scan(const plan::Query& qu, const void* params, bool reset,
+                        std::vector<OwnedRow>& out) {
+    std::vector<std::pair<OwnedRow, OwnedRow>> all = engine.rows(qu.table);
+    auto run = [&](std::int32_t kernel, void** args) {
+        std::int32_t rc = call(kernel, args, reset);
+        if (rc == FLOW_ERROR) {
+            report(ctx.errorCode, ctx.errorSite);
+        }
+        return rc;
+    };
     struct Hit {
         OwnedRow order;
         OwnedRow row;
     };
     std::vector<Hit> hits;
+    void* in = const_cast<void*>(params);
     for (auto& [key, row] : all) {
         if (qu.where >= 0) {
-            void* args[] = {const_cast<void*>(params.data()), row.data()};
-            std::int32_t rc = impl_->call(qu.where, args);
+            void* args[] = {in, row.data()};
+            std::int32_t rc = run(qu.where, args);
             if (rc == FLOW_ERROR) {
-                impl_->report(impl_->ctx.errorCode, impl_->ctx.errorSite);
-                return Status::failed(errors_.back().message);
+                return false;
             }
             if (rc != FLOW_OK) {
                 continue;
@@ -1505,18 +1654,22 @@ Result<std::vector<OwnedRow>> Engine::scan(std::int32_t q, const OwnedRow& param
         }
         Hit h;
         if (qu.orderBy >= 0) {
-            const plan::Kernel& k = program_.kernels[static_cast<std::size_t>(qu.orderBy)];
-            h.order = OwnedRow(&layoutOf(program_, k.args.back().layout));
-            void* args[] = {const_cast<void*>(params.data()), row.data(), h.order.data()};
-            impl_->call(qu.orderBy, args);
+            const plan::Kernel& k = p.kernels[static_cast<std::size_t>(qu.orderBy)];
+            h.order = OwnedRow(&layoutOf(p, k.args.back().layout));
+            void* args[] = {in, row.data(), h.order.data()};
+            if (run(qu.orderBy, args) == FLOW_ERROR) {
+                return false;
+            }
             h.order.adoptStrings();
         }
         if (qu.project >= 0) {
-            OwnedRow out(&layoutOf(program_, qu.rowLayout));
-            void* args[] = {const_cast<void*>(params.data()), row.data(), out.data()};
-            impl_->call(qu.project, args);
-            out.adoptStrings();
-            h.row = std::move(out);
+            OwnedRow projected(&layoutOf(p, qu.rowLayout));
+            void* args[] = {in, row.data(), projected.data()};
+            if (run(qu.project, args) == FLOW_ERROR) {
+                return false;
+            }
+            projected.adoptStrings();
+            h.row = std::move(projected);
         } else {
             h.row = std::move(row);
         }
@@ -1530,20 +1683,21 @@ Result<std::vector<OwnedRow>> Engine::scan(std::int32_t q, const OwnedRow& param
     }
     std::int64_t limit = -1;
     if (qu.limit >= 0) {
-        const plan::Kernel& k = program_.kernels[static_cast<std::size_t>(qu.limit)];
-        OwnedRow lim(&layoutOf(program_, k.args.back().layout));
-        void* args[] = {const_cast<void*>(params.data()), lim.data()};
-        impl_->call(qu.limit, args);
+        const plan::Kernel& k = p.kernels[static_cast<std::size_t>(qu.limit)];
+        OwnedRow lim(&layoutOf(p, k.args.back().layout));
+        void* args[] = {in, lim.data()};
+        if (run(qu.limit, args) == FLOW_ERROR) {
+            return false;
+        }
         std::memcpy(&limit, lim.data(), 8);
     }
-    std::vector<OwnedRow> out;
     for (Hit& h : hits) {
         if (limit >= 0 && static_cast<std::int64_t>(out.size()) >= limit) {
             break;
         }
         out.push_back(std::move(h.row));
     }
-    return out;
+    return true;
 }
 
 Status Engine::allEvents(std::vector<EventRecord>& out) {

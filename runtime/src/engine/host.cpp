@@ -148,8 +148,15 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
                               << p.commands[static_cast<std::size_t>(ev->command)].name
                               << (r.failed ? " failed: " : " rejected: ") << r.reason << "\n";
                 }
+                // A failed command's error is its reason, printed above: not again.
+                reported = engine.errors().size();
                 inBatch = 0;
                 continue;
+            }
+            // As in a test (LANGUAGE.md §5): a line's time moves the clock forward, and a
+            // line without one is stamped with the clock.
+            if (ev->time && *ev->time > engine.clock()) {
+                engine.setClock(*ev->time);
             }
             auto appended = engine.ingest(ev->event, ev->version, ev->row, ev->time, id);
             if (!appended) {

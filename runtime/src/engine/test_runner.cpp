@@ -73,7 +73,9 @@ private:
             const plan::Event& ev = p_.events[static_cast<std::size_t>(s.event)];
             OwnedRow row = build(s.row, ev.versions[static_cast<std::size_t>(s.version)].layout);
             std::optional<std::int64_t> time;
-            if (s.atMicros >= 0) {
+            // -1 is the plan's "no `at`" (so `at` cannot name exactly 1969-12-31T23:59:59.999999Z);
+            // every other time, before 1970 included, is a time.
+            if (s.atMicros != -1) {
                 time = s.atMicros;
                 if (s.atMicros > engine_.clock()) {
                     engine_.setClock(s.atMicros);
