@@ -1,7 +1,7 @@
 // driver/cpp_build.cpp - `flowc build --backend cpp`: generated C++ to an executable,
 // through a content-addressed cache.
 //
-// Cache layout: CACHE/cpp/<key>/{program.h,kernels.cpp,plan.cpp,program,build.log}. An
+// Cache layout: CACHE/cpp/<key>/{the generated files,program,build.log}. An
 // entry is built in CACHE/cpp/<key>.tmp-<pid> and renamed into place when complete, so
 // concurrent builds of one program never see half an entry.
 #include "driver/cpp_build.h"

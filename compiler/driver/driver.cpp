@@ -651,7 +651,7 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"dot", "mermaid", "json"}));
 
     auto* genCpp = app.add_subcommand(
-        "gen-cpp", "Write the program as C++ (program.h, kernels.cpp, plan.cpp) into DIR");
+        "gen-cpp", "Write the program as C++ into DIR (program.h, kernels.h, kernels.cpp, plan.cpp, main.cpp)");
     std::string genFile, genDir;
     genCpp->add_option("file", genFile, "Flow source file (the program's root)")->required();
     genCpp->add_option("-o,--output", genDir, "Directory for the generated files")->required();

@@ -1,4 +1,5 @@
-// codegen/cpp/cpp_emitter.cpp - the three generated files: program.h, kernels.cpp, plan.cpp.
+// codegen/cpp/cpp_emitter.cpp - the generated files: kernels.h, kernels.cpp, main.cpp, plan.cpp
+// and program.h, the program for the user's own C++.
 #include "codegen/cpp/cpp_emitter.h"
 
 #include "codegen/cpp/emitter_context.h"
@@ -52,20 +53,10 @@ EmitterContext::EmitterContext(const ir::Program& p) : program(p) {
             }
         }
     }
-    std::map<std::string, std::int32_t> serviceByName;
-    for (const ir::Service& s : p.services) {
-        serviceByName.emplace(s.name, s.id);
-    }
     for (std::size_t i = 0; i < n; ++i) {
         const ir::Layout& l = p.layouts[i];
         structOf[i] = mangle(l.name);
-        if (owner[i] < 0) {
-            auto it = serviceByName.find(l.name.substr(0, l.name.find('.')));
-            owner[i] = it != serviceByName.end() ? it->second : (p.services.empty() ? -1 : 0);
-        }
-        moduleOf[i] = mangle(owner[i] >= 0 && static_cast<std::size_t>(owner[i]) < p.services.size()
-                                 ? p.services[static_cast<std::size_t>(owner[i])].module
-                                 : std::string("main"));
+        moduleOf[i] = owner[i] >= 0 ? moduleOfService(owner[i]) : moduleOfName(l.name);
     }
     auto defaults = [&](std::int32_t layout, std::int32_t kernel) {
         if (layout >= 0 && static_cast<std::size_t>(layout) < n && kernel >= 0 &&
@@ -86,6 +77,23 @@ EmitterContext::EmitterContext(const ir::Program& p) : program(p) {
 std::string EmitterContext::structName(std::int32_t layout) const {
     return moduleOf[static_cast<std::size_t>(layout)] +
            "::" + structOf[static_cast<std::size_t>(layout)];
+}
+
+std::string EmitterContext::moduleOfService(std::int32_t service) const {
+    if (service < 0 || static_cast<std::size_t>(service) >= program.services.size()) {
+        return mangle(program.services.empty() ? std::string("main") : program.services[0].module);
+    }
+    return mangle(program.services[static_cast<std::size_t>(service)].module);
+}
+
+std::string EmitterContext::moduleOfName(const std::string& qualified) const {
+    std::string service = qualified.substr(0, qualified.find('.'));
+    for (const ir::Service& s : program.services) {
+        if (s.name == service) {
+            return moduleOfService(s.id);
+        }
+    }
+    return moduleOfService(-1);
 }
 
 std::string EmitterContext::fieldName(std::int32_t layout, std::int32_t field) const {
@@ -122,16 +130,17 @@ void header(CodePrinter& p, const Options& options) {
     )cc");
 }
 
-std::string programHeader(EmitterContext& cx, const Options& options) {
+std::string kernelsHeader(EmitterContext& cx, const Options& options) {
     CodePrinter p;
     header(p, options);
     p.emit(R"cc(
         //
-        // The rows of the program's ABI layouts (flow/rt/abi.h) and its kernels. To build an
-        // executable without CMake, compile kernels.cpp and plan.cpp as C++20 with the Flow
-        // runtime's headers and link the runtime library and its dependencies:
+        // The rows of the program's ABI layouts (flow/rt/abi.h) and its kernels: what
+        // kernels.cpp, plan.cpp and main.cpp share. Your own C++ includes program.h. To build
+        // the program's executable without CMake, compile the three .cpp files as C++20 with
+        // the Flow runtime's headers and link the runtime library and its dependencies:
         //
-        //   c++ -std=c++20 -O2 -I <flow>/runtime/include kernels.cpp plan.cpp
+        //   c++ -std=c++20 -O2 -I <flow>/runtime/include kernels.cpp main.cpp plan.cpp
         //       <flow-build>/runtime/libflow_runtime.a <its dependencies> -o program
         //
         // `flowc build` does exactly this, with the dependencies its build recorded.
@@ -174,8 +183,10 @@ std::string programHeader(EmitterContext& cx, const Options& options) {
 
     )cc");
     emitRowStructs(cx, p);
+    //~ The kernels have a namespace of their own: their names (`f_k3_...`) are made from
+    //~ user names, and could otherwise be those of a module's namespace.
     p.emit(R"cc(
-        namespace flow_gen {
+        namespace flow_gen::kernels {
 
         extern "C" {
     )cc");
@@ -186,6 +197,10 @@ std::string programHeader(EmitterContext& cx, const Options& options) {
     }
     p.emit(R"cc(
         }  // extern "C"
+
+        }  // namespace flow_gen::kernels
+
+        namespace flow_gen {
 
         /// The kernels in the plan's kernel-id order, and the plan (flow/rt/plan.h).
         extern const FlowKernelFn flow_kernels[];
@@ -202,14 +217,14 @@ std::string kernelsSource(EmitterContext& cx, const Options& options) {
     CodePrinter p;
     header(p, options);
     p.emit(R"cc(
-        #include "program.h"
+        #include "kernels.h"
 
-        namespace flow_gen {
+        namespace flow_gen::kernels {
 
     )cc");
     emitKernels(cx, p);
     p.emit(R"cc(
-        }  // namespace flow_gen
+        }  // namespace flow_gen::kernels
     )cc");
     return p.take();
 }
@@ -235,7 +250,7 @@ std::string planSource(const EmitterContext& cx, const Options& options) {
              [&] {
                  for (const ir::Kernel& k : cx.program.kernels) {
                      p.emit({{"name", mangle(k.name)}}, R"cc(
-                         $name$,
+                         kernels::$name$,
                      )cc");
                  }
                  if (cx.program.kernels.empty()) {
@@ -244,8 +259,7 @@ std::string planSource(const EmitterContext& cx, const Options& options) {
              }},
             {"count", cx.program.kernels.size()}},
            R"cc(
-               #include "flow/rt/host.h"
-               #include "program.h"
+               #include "kernels.h"
 
                namespace flow_gen {
 
@@ -260,15 +274,618 @@ std::string planSource(const EmitterContext& cx, const Options& options) {
                const std::size_t flow_kernel_count = $count$;
 
                }  // namespace flow_gen
-
-               int main(int argc, char** argv) {
-                   const flow::rt::plan::CompiledProgram program{
-                       {flow_gen::flow_plan_json, flow_gen::flow_plan_json_size}, flow_gen::flow_kernels,
-                       flow_gen::flow_kernel_count};
-                   return flow::rt::runMain(program, argc, argv);
-               }
            )cc");
     return p.take();
+}
+
+std::string mainSource(const Options& options) {
+    CodePrinter p;
+    header(p, options);
+    p.emit(R"cc(
+        //
+        // The entry point of the executable `flowc build` makes (`EXE run|test|dump|trace`).
+        // Leave it out when you link the program into your own C++ (program.h).
+        #include "flow/rt/host.h"
+        #include "kernels.h"
+
+        int main(int argc, char** argv) {
+            const flow::rt::plan::CompiledProgram program{
+                {flow_gen::flow_plan_json, flow_gen::flow_plan_json_size}, flow_gen::flow_kernels,
+                flow_gen::flow_kernel_count};
+            return flow::rt::runMain(program, argc, argv);
+        }
+    )cc");
+    return p.take();
+}
+
+// ---- program.h: the program for your own C++ ----------------------------------------------
+// TODO(cleanup): this section is a file of its own (codegen/cpp/program_emitter.cpp) once
+// compiler/CMakeLists.txt lists one.
+
+/// What program.h offers, the same for every program: string helpers, the plan, typed
+/// rows and their codecs, and the Program class the generated functions call.
+void emitProgramSupport(CodePrinter& p) {
+    p.emit(R"cc(
+        namespace flow_gen {
+
+        // Values -----------------------------------------------------------------------------
+
+        /// A string field's value viewing `s`: the row borrows the bytes, which must outlive
+        /// its use.
+        inline FlowStr str(std::string_view s) {
+            return FlowStr{s.data(), static_cast<int64_t>(s.size())};
+        }
+
+        /// The bytes of a string field.
+        inline std::string_view view(FlowStr s) {
+            return std::string_view(s.ptr, static_cast<std::size_t>(s.len));
+        }
+
+        /// A row or envelope as a kernel argument: kernels never write their inputs (abi.h).
+        inline void* input(const void* row) {
+            return const_cast<void*>(row);
+        }
+
+        // Rows and their codecs --------------------------------------------------------------
+
+        /// The program's plan (flow/rt/plan.h), read on first use. It was written with this
+        /// header, so it parses; were it damaged nothing here could work, and the process
+        /// aborts.
+        inline const flow::rt::plan::Program& plan() {
+            static const flow::rt::plan::Program parsed = [] {
+                flow::rt::Result<flow::rt::plan::Program> result =
+                    flow::rt::plan::parsePlan(std::string_view(flow_plan_json, flow_plan_json_size));
+                if (!result) {
+                    std::abort();
+                }
+                return std::move(result.value());
+            }();
+            return parsed;
+        }
+
+        /// The layout of a row struct of kernels.h, as the runtime reads rows.
+        template <typename Row>
+        const flow::rt::plan::Layout& layoutOf() {
+            return plan().layouts[static_cast<std::size_t>(Row::kLayout)];
+        }
+
+        /// A row that owns its strings, as decode(), fromJson() and the Program return rows.
+        /// Read it as the struct (`row->f_qty`, `*row`) for as long as it is kept.
+        template <typename Row>
+        class Owned {
+        public:
+            /// A deep copy of `row` and of the strings it points at.
+            explicit Owned(const Row& row) : row_(&layoutOf<Row>(), &row) {}
+            /// Takes over a runtime row of Row's layout.
+            explicit Owned(flow::rt::OwnedRow row) : row_(std::move(row)) {}
+
+            const Row& operator*() const { return *static_cast<const Row*>(row_.data()); }
+            const Row* operator->() const { return static_cast<const Row*>(row_.data()); }
+            /// The row as the runtime holds it (flow/rt/rows.h).
+            const flow::rt::OwnedRow& untyped() const { return row_; }
+
+        private:
+            flow::rt::OwnedRow row_;
+        };
+
+        /// `row` in the compact binary row format the logs store (flow/rt/codec.h).
+        template <typename Row>
+        std::string encode(const Row& row) {
+            std::string bytes;
+            flow::rt::encodeAbiRow(layoutOf<Row>(), &row, bytes);
+            return bytes;
+        }
+
+        /// The row `bytes` hold: an error unless they are exactly one row of Row's layout.
+        template <typename Row>
+        flow::rt::Result<Owned<Row>> decode(std::string_view bytes) {
+            flow::rt::OwnedRow row;
+            flow::rt::Status status = flow::rt::decodeAbiRow(plan(), layoutOf<Row>(), bytes, row);
+            if (!status) {
+                return status;
+            }
+            return Owned<Row>(std::move(row));
+        }
+
+        /// `row` as a JSON object, as the program's JSON lines write rows (flow/rt/rows.h:
+        /// timestamps and durations as text, enums by name, absent optionals null).
+        template <typename Row>
+        std::string toJson(const Row& row) {
+            return flow::rt::rowToJson(plan(), layoutOf<Row>(), &row)
+                .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        }
+
+        /// The row a JSON object holds (what toJson writes; timestamps and durations may
+        /// also be integers, in microseconds). An error for text that is not such an object,
+        /// an unknown field, a value of the wrong type, or a missing field that is neither
+        /// optional nor given in `defaults` (Program::fromJson passes the declared ones).
+        template <typename Row>
+        flow::rt::Result<Owned<Row>> fromJson(std::string_view json, const Row* defaults = nullptr) {
+            nlohmann::json object = nlohmann::json::parse(json, nullptr, false);
+            if (object.is_discarded()) {
+                return flow::rt::Status::invalid("not a JSON value");
+            }
+            flow::rt::OwnedRow row;
+            flow::rt::Status status =
+                flow::rt::jsonToRow(plan(), layoutOf<Row>(), object, defaults, true, row);
+            if (!status) {
+                return status;
+            }
+            return Owned<Row>(std::move(row));
+        }
+
+        // The program in this process --------------------------------------------------------
+
+        /// The program running in this process: an engine (flow/rt/engine.h) with all its
+        /// services, over the plan and the kernels. With default options its logs and tables
+        /// live in memory; options.dataDir keeps them on disk. Call open() first. The
+        /// functions generated for each module's events, commands, queries, tables and
+        /// projections (below) take a Program and call it with their ids.
+        class Program {
+        public:
+            explicit Program(flow::rt::EngineOptions options = {})
+                : engine_(plan(), flow_kernels, std::move(options)) {}
+
+            /// Opens the logs and stores, recovering what options.dataDir holds.
+            flow::rt::Status open() { return engine_.open(); }
+
+            /// Appends `row` as version `version` (an index into the event's versions) of
+            /// event `event`, as if its owner had emitted it, at `time` (UTC microseconds; else
+            /// the engine's clock); then processes everything it causes.
+            template <typename Row>
+            flow::rt::Status ingest(int32_t event, int32_t version, const Row& row,
+                                    std::optional<int64_t> time) {
+                flow::rt::Result<bool> appended = engine_.ingest(
+                    event, version, flow::rt::OwnedRow(&layoutOf<Row>(), &row), time, std::nullopt);
+                if (!appended) {
+                    return appended.status();
+                }
+                return engine_.runUntilIdle();
+            }
+
+            /// Runs command `command`, then processes everything it causes. The result says
+            /// whether it was accepted and what it emitted; an error status means processing
+            /// failed.
+            template <typename Params>
+            flow::rt::Result<flow::rt::CommandResult> command(int32_t command, const Params& params) {
+                flow::rt::CommandResult result =
+                    engine_.command(command, flow::rt::OwnedRow(&layoutOf<Params>(), &params),
+                                    flow::rt::randomEventId());
+                flow::rt::Status status = engine_.runUntilIdle();
+                if (!status) {
+                    return status;
+                }
+                return result;
+            }
+
+            /// Runs query `query`. A value query gives one row holding the value, a row query
+            /// its row or none, a `from` query the rows it selects, in order.
+            template <typename Row, typename Params>
+            flow::rt::Result<std::vector<Owned<Row>>> query(int32_t query, const Params& params) {
+                std::vector<Owned<Row>> rows;
+                if (plan().queries[static_cast<std::size_t>(query)].table >= 0) {
+                    flow::rt::Result<std::vector<flow::rt::OwnedRow>> scanned =
+                        engine_.scan(query, flow::rt::OwnedRow(&layoutOf<Params>(), &params));
+                    if (!scanned) {
+                        return scanned.status();
+                    }
+                    for (flow::rt::OwnedRow& row : scanned.value()) {
+                        rows.emplace_back(std::move(row));
+                    }
+                    return rows;
+                }
+                flow::rt::OwnedRow out(&layoutOf<Row>());
+                int32_t status = engine_.query(query, &params, out.data());
+                if (status == FLOW_OK) {
+                    out.adoptStrings();
+                    rows.emplace_back(std::move(out));
+                } else if (status != FLOW_FALSE) {
+                    return lastError();
+                }
+                return rows;
+            }
+
+            /// The rows of table `table`, in the order of their keys.
+            template <typename Row>
+            std::vector<Owned<Row>> rows(int32_t table) {
+                std::vector<Owned<Row>> out;
+                for (auto& entry : engine_.rows(table)) {
+                    out.emplace_back(std::move(entry.second));
+                }
+                return out;
+            }
+
+            /// The row of table `table` whose key is `key`, or none.
+            template <typename Row, typename Key>
+            std::optional<Owned<Row>> lookup(int32_t table, const Key& key) {
+                const void* row = engine_.lookup(table, &key);
+                if (row == nullptr) {
+                    return std::nullopt;
+                }
+                return Owned<Row>(flow::rt::OwnedRow(&layoutOf<Row>(), row));
+            }
+
+            /// A projection: kernel `where` (-1: none) over `inputs`, and where it holds,
+            /// kernel `select` over them and the output row. None where `where` does not hold.
+            template <typename Row>
+            flow::rt::Result<std::optional<Owned<Row>>> project(int32_t where, int32_t select,
+                                                                 std::vector<void*> inputs) {
+                if (where >= 0) {
+                    int32_t status = engine_.callKernel(where, inputs.data());
+                    if (status == FLOW_FALSE) {
+                        return std::optional<Owned<Row>>();
+                    }
+                    if (status != FLOW_OK) {
+                        return lastError();
+                    }
+                }
+                flow::rt::OwnedRow out(&layoutOf<Row>());
+                inputs.push_back(out.data());
+                if (engine_.callKernel(select, inputs.data()) != FLOW_OK) {
+                    return lastError();
+                }
+                out.adoptStrings();
+                return std::optional<Owned<Row>>(Owned<Row>(std::move(out)));
+            }
+
+            /// fromJson() with the defaults the program declares for Row's fields (`= value`).
+            template <typename Row>
+            flow::rt::Result<Owned<Row>> fromJson(std::string_view json) {
+                flow::rt::OwnedRow defaults(&layoutOf<Row>());
+                int32_t kernel = defaultsKernel(Row::kLayout);
+                if (kernel >= 0) {
+                    void* args[] = {defaults.data()};
+                    if (engine_.callKernel(kernel, args) != FLOW_OK) {
+                        return lastError();
+                    }
+                    defaults.adoptStrings();
+                }
+                return flow_gen::fromJson<Row>(json, static_cast<const Row*>(defaults.data()));
+            }
+
+            flow::rt::Engine& engine() { return engine_; }
+
+        private:
+            flow::rt::Status lastError() const {
+                return flow::rt::Status::failed(engine_.errors().empty()
+                                                    ? std::string("a kernel failed")
+                                                    : engine_.errors().back().message);
+            }
+
+            /// The kernel that fills a row of `layout` with its declared defaults, or -1.
+            static int32_t defaultsKernel(int32_t layout) {
+                for (const flow::rt::plan::Event& event : plan().events) {
+                    for (const flow::rt::plan::EventVersion& version : event.versions) {
+                        if (version.layout == layout) {
+                            return version.defaults;
+                        }
+                    }
+                }
+                for (const flow::rt::plan::Table& table : plan().tables) {
+                    if (table.rowLayout == layout) {
+                        return table.defaults;
+                    }
+                }
+                return -1;
+            }
+
+            flow::rt::Engine engine_;
+        };
+
+        }  // namespace flow_gen
+
+    )cc");
+}
+
+/// The declarations program.h makes for one module, each already printed, by kind and
+/// sorted by name within a kind.
+struct ModuleApi {
+    std::map<std::string, std::string> names;  // the module namespace's own: enums, aliases
+    std::map<std::string, std::string> events;
+    std::map<std::string, std::string> commands;
+    std::map<std::string, std::string> queries;
+    std::map<std::string, std::string> tables;
+    std::map<std::string, std::string> projections;
+};
+
+/// Adds `text` under `name` to `kind`; a second declaration of one name there (two
+/// overloads of an event's functions) goes after the first.
+void declare(std::map<std::string, std::string>& kind, const std::string& name, std::string text) {
+    if (!text.empty() && text.back() == '\n') {
+        text.pop_back();
+    }
+    std::string& slot = kind[name];
+    slot += slot.empty() ? "" : "\n\n";
+    slot += text;
+}
+
+/// Enum #i: a namespace with each value's index, as rows hold enums.
+void enumConstants(EmitterContext& cx, std::map<std::string, ModuleApi>& modules,
+                   const ir::Enum& e) {
+    CodePrinter p;
+    p.emit({{"id", e.id},
+            {"name", mangle(e.name)},
+            {"values",
+             [&] {
+                 for (std::size_t i = 0; i < e.values.size(); ++i) {
+                     p.emit({{"value", mangle(e.values[i])}, {"index", i}}, R"cc(
+                         inline constexpr int64_t $value$ = $index$;
+                     )cc");
+                 }
+             }}},
+           R"cc(
+               /// Enum #$id$: the index of each value, as rows hold it.
+               namespace $name$ {
+               $values$
+               }  // namespace $name$
+           )cc");
+    declare(modules[cx.moduleOfName(e.name)].names, mangle(e.name), p.take());
+}
+
+/// Event #i: its latest version under the event's own name, and per version a function
+/// that appends a row of it.
+void eventApi(EmitterContext& cx, std::map<std::string, ModuleApi>& modules, const ir::Event& e) {
+    std::string module = cx.moduleOfService(e.service);
+    ModuleApi& api = modules[module];
+    std::string name = mangle(e.name);
+    std::int32_t latest = e.versions.empty() ? -1 : e.versions.back().layout;
+    // A stream's rows are already named after it.
+    bool named = latest >= 0 && cx.moduleOf[static_cast<std::size_t>(latest)] == module &&
+                 cx.structOf[static_cast<std::size_t>(latest)] == name;
+    if (latest >= 0 && !named) {
+        CodePrinter p;
+        p.emit({{"id", e.id}, {"name", name}, {"row", cx.structName(latest)}}, R"cc(
+            /// Event #$id$: its latest version.
+            using $name$ = $row$;
+        )cc");
+        declare(api.names, name, p.take());
+    }
+    for (std::size_t v = 0; v < e.versions.size(); ++v) {
+        CodePrinter p;
+        p.emit({{"id", e.id},
+                {"version", e.versions[v].version},
+                {"index", v},
+                {"name", name},
+                {"row", cx.structName(e.versions[v].layout)}},
+               R"cc(
+                   /// Appends a row of event #$id$ at version $version$ as if its owner had emitted it,
+                   /// then processes what it causes (Program::ingest).
+                   inline flow::rt::Status $name$(Program& program, const $row$& row, std::optional<int64_t> time = std::nullopt) {
+                       return program.ingest($id$, $index$, row, time);
+                   }
+               )cc");
+        declare(api.events, name, p.take());
+    }
+}
+
+void commandApi(EmitterContext& cx, std::map<std::string, ModuleApi>& modules,
+                const ir::Command& c) {
+    CodePrinter p;
+    p.emit({{"id", c.id}, {"name", mangle(c.name)}, {"params", cx.structName(c.params)}},
+           R"cc(
+               /// Runs command #$id$, then processes what it causes (Program::command).
+               inline flow::rt::Result<flow::rt::CommandResult> $name$(Program& program, const $params$& params) {
+                   return program.command($id$, params);
+               }
+           )cc");
+    declare(modules[cx.moduleOfService(c.service)].commands, mangle(c.name), p.take());
+}
+
+void queryApi(EmitterContext& cx, std::map<std::string, ModuleApi>& modules, const ir::Query& q) {
+    // What the runtime returns: a scan's table rows unless it projects them, else the
+    // result row (a value's one-field row, or the row itself).
+    std::int32_t row = q.result;
+    const char* what = q.resultType.isRow() ? "its row, or none" : "one row holding its value";
+    if (q.table >= 0) {
+        row = q.project >= 0 ? q.rowLayout
+                             : cx.program.tables[static_cast<std::size_t>(q.table)].rowLayout;
+        what = "the rows it selects, in order";
+    }
+    if (row < 0 || q.params < 0) {
+        cx.error("query #" + std::to_string(q.id) + " has no result or parameter layout");
+        return;
+    }
+    CodePrinter p;
+    p.emit({{"id", q.id},
+            {"what", what},
+            {"name", mangle(q.name)},
+            {"row", cx.structName(row)},
+            {"params", cx.structName(q.params)}},
+           R"cc(
+               /// Query #$id$: $what$ (Program::query).
+               inline flow::rt::Result<std::vector<Owned<$row$>>> $name$(Program& program, const $params$& params) {
+                   return program.query<$row$>($id$, params);
+               }
+           )cc");
+    declare(modules[cx.moduleOfService(q.service)].queries, mangle(q.name), p.take());
+}
+
+void tableApi(EmitterContext& cx, std::map<std::string, ModuleApi>& modules, const ir::Table& t) {
+    ModuleApi& api = modules[cx.moduleOfService(t.service)];
+    CodePrinter p;
+    p.emit({{"id", t.id}, {"name", mangle(t.name)}, {"row", cx.structName(t.rowLayout)}}, R"cc(
+        /// The rows of table #$id$, in the order of their keys (Program::rows).
+        inline std::vector<Owned<$row$>> $name$(Program& program) {
+            return program.rows<$row$>($id$);
+        }
+    )cc");
+    if (!t.windowed) {
+        p.emit({{"id", t.id},
+                {"name", mangle(t.name)},
+                {"row", cx.structName(t.rowLayout)},
+                {"key", cx.structName(t.keyLayout)}},
+               R"cc(
+
+                   /// The row of table #$id$ whose key is `key`, or none (Program::lookup).
+                   inline std::optional<Owned<$row$>> $name$(Program& program, const $key$& key) {
+                       return program.lookup<$row$>($id$, key);
+                   }
+               )cc");
+    }
+    declare(api.tables, mangle(t.name), p.take());
+}
+
+/// A stream or view without aggregates: its `where` and `select` over one row of each
+/// source, as a function of those rows (and the envelopes of the events among them).
+void projectionApi(EmitterContext& cx, std::map<std::string, ModuleApi>& modules,
+                   const ir::Derived& d) {
+    if (!d.aggregates.empty() || d.groupKey >= 0 || d.window != ir::WindowKind::None ||
+        d.project < 0) {
+        return;
+    }
+    const ir::Kernel& select = cx.program.kernels[static_cast<std::size_t>(d.project)];
+    std::string name = d.stream ? cx.program.events[static_cast<std::size_t>(d.target)].name
+                                : cx.program.tables[static_cast<std::size_t>(d.target)].name;
+    // Parameters: a row or envelope by reference, by pointer where a left join may leave
+    // it absent (null); an envelope is named after its row and ".env" (no source can be).
+    std::string params;
+    std::string inputs;
+    std::string lastRow;
+    std::int32_t out = -1;
+    for (const ir::KernelArg& a : select.args) {
+        if (a.writable) {
+            out = a.layout;
+            continue;
+        }
+        lastRow = a.envelope ? lastRow : a.name;
+        std::string param = mangle(a.envelope ? lastRow + ".env" : a.name);
+        std::string type = a.envelope ? "FlowEnvelope" : cx.structName(a.layout);
+        params += ", const " + type + (a.optional ? "* " : "& ") + param;
+        inputs += std::string(inputs.empty() ? "" : ", ") + "input(" + (a.optional ? "" : "&") +
+                  param + ")";
+    }
+    if (out < 0) {
+        cx.error("kernel #" + std::to_string(select.id) + ": a select without an out row");
+        return;
+    }
+    CodePrinter p;
+    p.emit({{"kind", d.stream ? "stream" : "table"},
+            {"id", d.target},
+            {"name", mangle(name)},
+            {"row", cx.structName(out)},
+            {"params", params},
+            {"where", d.where},
+            {"select", d.project},
+            {"inputs", inputs}},
+           R"cc(
+               /// The `where` and `select` of $kind$ #$id$ over one row of each of its sources: the
+               /// row it derives, or none where `where` does not hold (Program::project).
+               inline flow::rt::Result<std::optional<Owned<$row$>>> $name$(Program& program$params$) {
+                   return program.project<$row$>($where$, $select$, {$inputs$});
+               }
+           )cc");
+    declare(modules[cx.moduleOfService(d.service)].projections, mangle(name), p.take());
+}
+
+/// One namespace of declarations, or nothing if there are none.
+void emitNamespace(CodePrinter& p, const std::string& name,
+                   const std::map<std::string, std::string>& decls) {
+    if (decls.empty()) {
+        return;
+    }
+    p.emit({{"name", name},
+            {"decls",
+             [&] {
+                 bool first = true;
+                 for (const auto& [_, text] : decls) {
+                     if (!first) {
+                         p.blankLine();
+                     }
+                     first = false;
+                     p.emit({{"text", text}}, R"cc(
+                         $text$
+                     )cc");
+                 }
+             }}},
+           R"cc(
+               namespace $name$ {
+
+               $decls$
+
+               }  // namespace $name$
+
+           )cc");
+}
+
+std::string programHeader(EmitterContext& cx, const Options& options) {
+    std::map<std::string, ModuleApi> modules;
+    for (const ir::Enum& e : cx.program.enums) {
+        enumConstants(cx, modules, e);
+    }
+    for (const ir::Event& e : cx.program.events) {
+        eventApi(cx, modules, e);
+    }
+    for (const ir::Command& c : cx.program.commands) {
+        commandApi(cx, modules, c);
+    }
+    for (const ir::Query& q : cx.program.queries) {
+        queryApi(cx, modules, q);
+    }
+    for (const ir::Table& t : cx.program.tables) {
+        tableApi(cx, modules, t);
+    }
+    for (const ir::Service& s : cx.program.services) {
+        for (const ir::Derived& d : s.derived) {
+            projectionApi(cx, modules, d);
+        }
+    }
+    // The module namespaces hold the row structs too: an enum or alias must not take one's
+    // name (sema keeps a service's names apart, so none does).
+    for (std::size_t l = 0; l < cx.structOf.size(); ++l) {
+        const auto& names = modules[cx.moduleOf[l]].names;
+        if (names.count(cx.structOf[l]) != 0) {
+            cx.error("'" + cx.layout(static_cast<std::int32_t>(l)).name +
+                     "' names both a layout and an enum or event");
+        }
+    }
+
+    CodePrinter p;
+    header(p, options);
+    p.emit(R"cc(
+        //
+        // The program for your own C++ (docs/gen-cpp.md): its rows (the structs of kernels.h)
+        // with their binary and JSON codecs, and the program running in this process, with a
+        // function for each event, command, query, table and projection. Compile kernels.cpp
+        // and plan.cpp with your sources (not main.cpp: it is the entry point of `flowc
+        // build`'s executable), with the Flow runtime's headers, and link its library:
+        //
+        //   c++ -std=c++20 -I <this directory> -I <flow>/runtime/include your.cpp
+        //       <this directory>/kernels.cpp <this directory>/plan.cpp
+        //       <flow-build>/runtime/libflow_runtime.a <its dependencies>
+        //
+        // Names: a Flow name becomes `f_` and the name, where `.` is written `Z_`, and a `Z`,
+        // a second `_` or any other character that cannot stand for itself `Z` and its two
+        // hex digits. Event S.E of module m is flow_gen::f_m::f_SZ_E (its latest version),
+        // its field x is f_x, and flow_gen::f_m::events::f_SZ_E appends one.
+        #pragma once
+
+        #include "kernels.h"
+
+        #include "flow/rt/engine.h"
+        #include "flow/rt/rows.h"
+
+        #include <cstdlib>
+        #include <optional>
+        #include <string>
+        #include <string_view>
+        #include <utility>
+        #include <vector>
+
+    )cc");
+    emitProgramSupport(p);
+    for (const auto& [module, api] : modules) {
+        if (!api.names.empty()) {
+            emitNamespace(p, "flow_gen::" + module, api.names);
+        }
+        emitNamespace(p, "flow_gen::" + module + "::events", api.events);
+        emitNamespace(p, "flow_gen::" + module + "::commands", api.commands);
+        emitNamespace(p, "flow_gen::" + module + "::queries", api.queries);
+        emitNamespace(p, "flow_gen::" + module + "::tables", api.tables);
+        emitNamespace(p, "flow_gen::" + module + "::projections", api.projections);
+    }
+    std::string text = p.take();
+    text.pop_back();  // the blank line after the last namespace
+    return text;
 }
 
 }  // namespace
@@ -276,16 +893,21 @@ std::string planSource(const EmitterContext& cx, const Options& options) {
 Output generateCpp(const ir::Program& program, const Options& options) {
     EmitterContext cx(program);
     Output out;
-    std::string h = programHeader(cx, options);
+    // In the order of their names, as --emit=cpp prints them.
+    std::string kernelsH = kernelsHeader(cx, options);
     std::string kernels = kernelsSource(cx, options);
+    std::string main = mainSource(options);
     std::string plan = planSource(cx, options);
+    std::string api = programHeader(cx, options);
     if (!cx.errors.empty()) {
         out.errors = std::move(cx.errors);
         return out;
     }
-    out.files.push_back({"program.h", std::move(h)});
+    out.files.push_back({"kernels.h", std::move(kernelsH)});
     out.files.push_back({"kernels.cpp", std::move(kernels)});
+    out.files.push_back({"main.cpp", std::move(main)});
     out.files.push_back({"plan.cpp", std::move(plan)});
+    out.files.push_back({"program.h", std::move(api)});
     return out;
 }
 

@@ -1,11 +1,14 @@
 // codegen/cpp/cpp_emitter.h - the C++ backend: readable C++ for a checked program's IR.
 //
-// The output is three files: program.h (the row structs, each matching its ABI layout
-// with static_asserts, the kernels' declarations and a few helpers), kernels.cpp (one
-// `extern "C"` function per kernel, the ABI's FlowKernelFn) and plan.cpp (the plan
-// JSON, the kernel table in kernel-id order and `main`, which calls flow::rt::runMain).
-// They include only runtime/include/flow/rt/{abi,host}.h and compile with -Wall
-// -Wextra -Werror on g++ 12 and clang 19. Output is deterministic: structs are sorted by
+// The output is five files. kernels.h has the row structs, each matching its ABI layout
+// with static_asserts, the kernels' declarations and a few helpers; kernels.cpp one
+// `extern "C"` function per kernel (the ABI's FlowKernelFn); plan.cpp the plan JSON and
+// the kernel table in kernel-id order; main.cpp `main`, which calls flow::rt::runMain.
+// Those are the executable `flowc build` makes, and include only runtime/include/flow/rt/
+// {abi,host}.h. program.h is for the user's own C++ (docs/gen-cpp.md): typed codecs of the
+// rows and the program in process through the runtime's engine, a function per event,
+// command, query, table and projection. Everything compiles with -Wall -Wextra -Werror on
+// g++ 12 and clang 19. Output is deterministic: structs and declarations are sorted by
 // name, kernels by id, and no user text is ever copied into a comment.
 #pragma once
 
@@ -22,7 +25,7 @@ struct Options {
 };
 
 struct GeneratedFile {
-    std::string name;  // "program.h", "kernels.cpp", "plan.cpp"
+    std::string name;  // "kernels.h", "kernels.cpp", "main.cpp", "plan.cpp", "program.h"
     std::string text;
 };
 

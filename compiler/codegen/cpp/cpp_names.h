@@ -8,7 +8,10 @@
 // mapping is injective (`Z` is never literal and always starts an escape), and its
 // results never collide with C++ keywords, `main`, `errno` or library macros, since
 // none starts with `f_`. The generator's own names (`ctx`, `args`, `a0`, `t3`,
-// `flow_kernels`, ...) never start with `f_` either.
+// `flow_kernels`, `kernels`, `events`, ...) never start with `f_` either. A name the
+// compiler joins from several user names (kernel `k3_Stock_Inventory_defaults`) can be a
+// user's name too (a module `k3_Stock_Inventory_defaults`), so such names are declared in
+// a namespace of their own (flow_gen::kernels).
 //
 // Strings. stringLiteral(s) is a C++ narrow string literal with the bytes of s:
 // printable ASCII as itself except `"`, `\`, `?` (no trigraph can form) and the `/` of

@@ -28,6 +28,10 @@ struct EmitterContext {
         return program.layouts[static_cast<std::size_t>(id)];
     }
     std::string structName(std::int32_t layout) const;  // "f_shop::f_StockZ_Inventory"
+    /// The namespace (mangled) of a service's module, and of the service a qualified
+    /// name ("Orders.OrderState") starts with.
+    std::string moduleOfService(std::int32_t service) const;
+    std::string moduleOfName(const std::string& qualified) const;
     std::string fieldName(std::int32_t layout, std::int32_t field) const;
     void error(std::string message) { errors.push_back(std::move(message)); }
 };

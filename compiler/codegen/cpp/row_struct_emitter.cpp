@@ -2,7 +2,8 @@
 //
 // The ABI (abi.h) lays fields out in order at their natural alignment and rounds the
 // size up to a multiple of 8; a C++ struct of the same members with alignas(8) has
-// exactly that layout on every target we support, and the asserts prove it.
+// exactly that layout on every target we support, and the asserts prove it. The struct's
+// `kLayout` (a static member: no storage) names its layout for the codecs of program.h.
 #include "codegen/cpp/emitter_context.h"
 
 #include <algorithm>
@@ -43,6 +44,7 @@ void emitRowStructs(EmitterContext& cx, CodePrinter& p) {
                    R"cc(
                        /// Layout #$id$.
                        struct alignas(8) $name$ {
+                           static constexpr int32_t kLayout = $id$;  //~ for program.h's codecs
                            $fields$
                        };
                        static_assert(sizeof($name$) == $size$);

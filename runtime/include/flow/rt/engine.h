@@ -51,7 +51,7 @@ struct CommandResult {
     bool accepted = false;
     bool failed = false;     // a runtime error, not a rejection
     bool duplicate = false;  // its request id was accepted before: nothing ran
-    std::string reason;   // rejection reason or error message
+    std::string reason;      // rejection reason or error message
     std::vector<EventRecord> events;
 };
 

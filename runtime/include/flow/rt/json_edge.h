@@ -43,7 +43,7 @@ struct InputEvent {
     /// Index into plan::Event::versions (not the version number), as Engine::ingest
     /// takes it: the line's "version", else the latest.
     std::int32_t version = 0;
-    OwnedRow row;  // a command's parameters
+    OwnedRow row;                      // a command's parameters
     std::optional<std::int64_t> time;  // UTC microseconds
     std::optional<EventId> id;
 };
