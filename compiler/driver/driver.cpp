@@ -650,8 +650,8 @@ int run(int argc, char** argv) {
     graph->add_option("--format", graphFormat, "dot, mermaid or json")
         ->check(CLI::IsMember({"dot", "mermaid", "json"}));
 
-    auto* genCpp = app.add_subcommand(
-        "gen-cpp", "Write the program as C++ into DIR (program.h, kernels.h, kernels.cpp, plan.cpp, main.cpp)");
+    auto* genCpp = app.add_subcommand("gen-cpp", "Write the program as C++ into DIR (program.h, "
+                                                 "kernels.h, kernels.cpp, plan.cpp, main.cpp)");
     std::string genFile, genDir;
     genCpp->add_option("file", genFile, "Flow source file (the program's root)")->required();
     genCpp->add_option("-o,--output", genDir, "Directory for the generated files")->required();
