@@ -101,41 +101,6 @@ std::string commandLine(const std::vector<std::string>& argv) {
     return out;
 }
 
-/// Runs `argv` (given absolute paths) with stdout and stderr to `log`; returns its exit status, or
-/// -1 if it could not be started (with `error` set).
-int run(const std::vector<std::string>& argv, const fs::path& log, std::string& error) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, STDIN_FILENO);
-    std::vector<char*> args;
-    for (const std::string& a : argv) {
-        args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-        error = std::string("cannot run '") + argv[0] + "': " + std::strerror(rc);
-        return -1;
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            error = std::string("waitpid: ") + std::strerror(errno);
-            return -1;
-        }
-    }
-    if (WIFEXITED(status)) {
-        return WEXITSTATUS(status);
-    }
-    error = "the compiler was killed by signal " + std::to_string(WTERMSIG(status));
-    return -1;
-}
-
 std::string readAll(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     std::ostringstream s;
@@ -176,6 +141,39 @@ int install(const fs::path& cached, const std::string& output) {
 }
 
 }  // namespace
+
+int runLogged(const std::vector<std::string>& argv, const std::string& log, std::string& error) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&actions, STDIN_FILENO);
+    std::vector<char*> args;
+    for (const std::string& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        error = std::string("cannot run '") + argv[0] + "': " + std::strerror(rc);
+        return -1;
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            error = std::string("waitpid: ") + std::strerror(errno);
+            return -1;
+        }
+    }
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    error = "'" + argv[0] + "' was killed by signal " + std::to_string(WTERMSIG(status));
+    return -1;
+}
 
 std::string cacheDirectory() {
     if (const char* dir = std::getenv("FLOW_CACHE_DIR"); dir != nullptr && *dir != '\0') {
@@ -263,7 +261,7 @@ std::string cachedExecutable(const std::vector<cppgen::GeneratedFile>& files) {
         command.emplace_back(item);
     }
     std::string error;
-    int status = run(command, tmp / kLog, error);
+    int status = runLogged(command, (tmp / kLog).string(), error);
     if (status != 0) {
         std::cerr << "flowc: internal compiler error: the generated C++ did not build\n"
                   << "  command: " << commandLine(command) << "\n";

@@ -9,6 +9,10 @@
 
 namespace flow::driver {
 
+/// Runs `argv` (argv[0] found on PATH) with stdout and stderr to the file `log`: its
+/// exit status, or -1 with `error` set if it could not be started or was killed.
+int runLogged(const std::vector<std::string>& argv, const std::string& log, std::string& error);
+
 /// Where compiled programs are kept: $FLOW_CACHE_DIR, else $XDG_CACHE_HOME/flow, else
 /// ~/.cache/flow. Empty if none can be determined.
 std::string cacheDirectory();

@@ -1,16 +1,20 @@
-// driver/driver.cpp - the flowc command line: check, fmt, graph and the --emit dumps.
+// driver/driver.cpp - the flowc command line: check, fmt, graph, the --emit dumps, and
+// building, running and testing programs on either backend.
 #include "driver/driver.h"
 
 #include "ast/ast_printer.h"
 #include "ast/formatter.h"
 #include "codegen/cpp/cpp_emitter.h"
+#include "codegen/llvm/llvm_emitter.h"
 #include "driver/cpp_build.h"
 #include "driver/graph.h"
+#include "driver/llvm_build.h"
 #include "ir/ir_printer.h"
 #include "ir/ir_verifier.h"
 #include "lower/ast_to_ir.h"
 #include "parse/parser.h"
 #include "parse/program_loader.h"
+#include "sema/compat.h"
 #include "sema/sema.h"
 #include "stdlib_embedded.h"
 #include "support/diagnostic_engine.h"
@@ -43,6 +47,7 @@ struct Options {
     parse::ParseOptions parse;
     std::string emit;
     bool verifyDiagnostics = false;
+    llvmgen::Options llvm;  // --llvm-opt
 };
 
 /// One compilation: the sources, the diagnostics, the AST and (after sema) its result.
@@ -227,19 +232,15 @@ std::unique_ptr<ir::Program> lowerChecked(const Compilation& c) {
     return program;
 }
 
-/// The C++ backend's files for a checked program, or nullopt after reporting an internal
+/// The C++ backend's files for a lowered program, or nullopt after reporting an internal
 /// compiler error. The header names `root` relative to the working directory.
-std::optional<std::vector<cppgen::GeneratedFile>> generateCpp(const Compilation& c,
+std::optional<std::vector<cppgen::GeneratedFile>> generateCpp(const ir::Program& program,
                                                               const std::string& root) {
-    auto program = lowerChecked(c);
-    if (!program) {
-        return std::nullopt;
-    }
     cppgen::Options options;
     std::error_code ec;
     fs::path relative = fs::proximate(root, ec);
     options.sourcePath = ec ? fs::path(root).filename().string() : relative.generic_string();
-    cppgen::Output out = cppgen::generateCpp(*program, options);
+    cppgen::Output out = cppgen::generateCpp(program, options);
     if (!out.errors.empty()) {
         std::cerr << "flowc: internal compiler error: the C++ backend cannot translate the IR:\n";
         for (const std::string& e : out.errors) {
@@ -248,6 +249,15 @@ std::optional<std::vector<cppgen::GeneratedFile>> generateCpp(const Compilation&
         return std::nullopt;
     }
     return std::move(out.files);
+}
+
+std::optional<std::vector<cppgen::GeneratedFile>> generateCpp(const Compilation& c,
+                                                              const std::string& root) {
+    auto program = lowerChecked(c);
+    if (!program) {
+        return std::nullopt;
+    }
+    return generateCpp(*program, root);
 }
 
 int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
@@ -279,16 +289,18 @@ int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
     bool wantSema = opts.emit == "sema";
     bool wantIr = opts.emit == "ir";
     bool wantCpp = opts.emit == "cpp";
-    if (opts.emit != "ast" && !wantSema && !wantIr && !wantCpp) {
+    bool wantLlvm = opts.emit == "llvm";
+    if (opts.emit != "ast" && !wantSema && !wantIr && !wantCpp && !wantLlvm) {
         std::cerr << "flowc: error: --emit=" << opts.emit
-                  << " is not available (choose tokens, ast, sema, ir or cpp)\n";
+                  << " is not available (choose tokens, ast, sema, ir, cpp or llvm)\n";
         return 2;
     }
-    if (wantCpp && files.size() != 1) {
-        std::cerr << "flowc: error: --emit=cpp takes one file (the program's root)\n";
+    if ((wantCpp || wantLlvm) && files.size() != 1) {
+        std::cerr << "flowc: error: --emit=" << opts.emit
+                  << " takes one file (the program's root)\n";
         return 2;
     }
-    bool ok = compile(files, opts, c, wantSema || wantIr || wantCpp);
+    bool ok = compile(files, opts, c, wantSema || wantIr || wantCpp || wantLlvm);
     printDiagnostics(c, opts);
     if (!ok) {
         return 1;
@@ -301,6 +313,23 @@ int cmdEmit(const std::vector<std::string>& files, const Options& opts) {
         for (const cppgen::GeneratedFile& f : *generated) {
             std::cout << "// ---- " << f.name << "\n" << f.text;
         }
+        return 0;
+    }
+    if (wantLlvm) {
+        auto program = lowerChecked(c);
+        if (!program) {
+            return 1;
+        }
+        llvmgen::TextOutput out = llvmgen::emitLlvmText(*program, opts.llvm);
+        if (!out.errors.empty()) {
+            std::cerr << "flowc: internal compiler error: the LLVM backend cannot translate the "
+                         "IR:\n";
+            for (const std::string& e : out.errors) {
+                std::cerr << "  " << e << "\n";
+            }
+            return 1;
+        }
+        std::cout << out.text;
         return 0;
     }
     if (wantIr) {
@@ -434,16 +463,15 @@ int cmdGenCpp(const std::string& file, const std::string& dir, const Options& op
 
 int cmdBuild(const std::string& file, const std::string& output, const std::string& backend,
              const Options& opts) {
-    if (backend != "cpp") {
-        std::cerr << "flowc: error: the " << backend
-                  << " backend is not available yet (use --backend cpp)\n";
-        return 2;
-    }
     Compilation c;
     bool ok = compile({file}, opts, c, true);
     printDiagnostics(c, opts);
     if (!ok) {
         return 1;
+    }
+    if (backend == "llvm") {
+        auto program = lowerChecked(c);
+        return program ? buildLlvmExecutable(*program, output, opts.llvm) : 1;
     }
     auto generated = generateCpp(c, file);
     if (!generated) {
@@ -452,37 +480,44 @@ int cmdBuild(const std::string& file, const std::string& output, const std::stri
     return buildExecutable(*generated, output);
 }
 
-/// The program's executable in the build cache, compiled on a miss; empty after the
-/// diagnostics or the error have been reported.
-std::string programExecutable(const std::string& file, const Options& opts) {
+/// A checked program lowered to the IR, or null after its diagnostics or an internal
+/// compiler error have been reported.
+std::unique_ptr<ir::Program> loweredProgram(const std::string& file, const Options& opts) {
     Compilation c;
     bool ok = compile({file}, opts, c, true);
     printDiagnostics(c, opts);
     if (!ok) {
-        return "";
+        return nullptr;
     }
-    auto generated = generateCpp(c, file);
+    return lowerChecked(c);
+}
+
+/// The program's executable in the build cache, compiled on a miss; empty after the
+/// error has been reported.
+std::string programExecutable(const ir::Program& program, const std::string& file) {
+    auto generated = generateCpp(program, file);
     if (!generated) {
         return "";
     }
     return cachedExecutable(*generated);
 }
 
-/// Only the C++ backend exists so far: anything else is a usage error (status 2).
-bool backendAvailable(const std::string& backend) {
-    if (backend == "cpp") {
-        return true;
+/// `flowc run|dump|trace FILE ARGS...`. On the LLVM backend (the default) the kernels
+/// are JIT-compiled and the program runs in this process; on the C++ backend this process
+/// is replaced by the program's cached executable running `EXE COMMAND ARGS...`, so
+/// signals reach the program itself. Either way the program sees the same command line.
+int runProgram(const std::string& file, const std::string& backend, const std::string& command,
+               const std::vector<std::string>& args, const Options& opts) {
+    auto program = loweredProgram(file, opts);
+    if (!program) {
+        return 1;
     }
-    std::cerr << "flowc: error: the " << backend
-              << " backend is not available yet (use --backend cpp)\n";
-    return false;
-}
-
-/// `flowc run|dump|trace FILE ARGS...`: replaces this process with the program's
-/// executable running `EXE COMMAND ARGS...`, so signals reach the program itself.
-int execProgram(const std::string& file, const std::string& command,
-                const std::vector<std::string>& args, const Options& opts) {
-    std::string exe = programExecutable(file, opts);
+    if (backend == "llvm") {
+        std::vector<std::string> argv = {command};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return runJitted(*program, argv, opts.llvm);
+    }
+    std::string exe = programExecutable(*program, file);
     if (exe.empty()) {
         return 1;
     }
@@ -500,68 +535,243 @@ int execProgram(const std::string& file, const std::string& command,
     return 1;
 }
 
-/// `flowc test FILE...`: each file's test blocks run in its executable; their lines are
-/// passed through and the closing "N passed, M failed" lines summed into one.
+/// What one file's test blocks printed on one backend.
+struct TestOutput {
+    std::vector<std::string> lines;  // every line but the closing summary
+    long passed = 0;
+    long failed = 0;
+    bool summarised = false;  // the "N passed, M failed" line came
+    int signal = 0;           // the signal that stopped the program, or 0
+
+    friend bool operator==(const TestOutput&, const TestOutput&) = default;
+};
+
+/// Reads a test run's output from `in` to its end.
+TestOutput readTestOutput(FILE* in) {
+    static const std::regex kSummary(R"(^(\d+) passed, (\d+) failed$)");
+    TestOutput out;
+    std::string line;
+    char buf[4096];
+    while (std::fgets(buf, sizeof(buf), in) != nullptr) {
+        line += buf;
+        if (line.empty() || line.back() != '\n') {
+            continue;
+        }
+        line.pop_back();
+        std::smatch m;
+        if (std::regex_match(line, m, kSummary)) {
+            out.passed += std::stol(m[1]);
+            out.failed += std::stol(m[2]);
+            out.summarised = true;
+        } else {
+            out.lines.push_back(line);
+        }
+        line.clear();
+    }
+    if (!line.empty()) {
+        out.lines.push_back(line);  // a last line without its newline
+    }
+    return out;
+}
+
+std::vector<std::string> testArgs(const std::string& filter) {
+    std::vector<std::string> args = {"test"};
+    if (!filter.empty()) {
+        args.emplace_back("--filter");
+        args.push_back(filter);
+    }
+    return args;
+}
+
+/// The test blocks in the program's cached C++ executable; nullopt if it cannot be run.
+std::optional<TestOutput> cppTests(const std::string& exe, const std::string& filter) {
+    std::string cmd;
+    for (const std::string& a : testArgs(filter)) {
+        std::string quoted;
+        for (char ch : a) {
+            quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+        }
+        cmd += " '" + quoted + "'";
+    }
+    cmd = "'" + exe + "'" + cmd;
+    std::cout.flush();
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) {
+        std::cerr << "flowc: error: cannot run '" << exe << "': " << std::strerror(errno) << "\n";
+        return std::nullopt;
+    }
+    TestOutput out = readTestOutput(pipe);
+    int status = pclose(pipe);
+    if (WIFSIGNALED(status) != 0) {
+        out.signal = WTERMSIG(status);
+    }
+    return out;
+}
+
+/// The test blocks with JIT-compiled kernels, in a child process (so a crash in a kernel
+/// is reported like one in an executable, and one file's JIT never sees another's).
+std::optional<TestOutput> llvmTests(const ir::Program& program, const std::string& filter,
+                                    const Options& opts) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+        std::cerr << "flowc: error: pipe: " << std::strerror(errno) << "\n";
+        return std::nullopt;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        std::cerr << "flowc: error: fork: " << std::strerror(errno) << "\n";
+        close(fds[0]);
+        close(fds[1]);
+        return std::nullopt;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[1]);
+        int status = runJitted(program, testArgs(filter), opts.llvm);
+        std::cout.flush();
+        std::fflush(nullptr);
+        _exit(status);
+    }
+    close(fds[1]);
+    FILE* in = fdopen(fds[0], "r");
+    if (in == nullptr) {
+        close(fds[0]);
+        waitpid(pid, nullptr, 0);
+        return std::nullopt;
+    }
+    TestOutput out = readTestOutput(in);
+    std::fclose(in);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status) != 0) {
+        out.signal = WTERMSIG(status);
+    }
+    return out;
+}
+
+/// Prints one file's test lines and adds its summary to the totals.
+void reportTests(const std::string& file, const TestOutput& out, long& passed, long& failed) {
+    for (const std::string& line : out.lines) {
+        std::cout << line << "\n";
+    }
+    passed += out.passed;
+    failed += out.failed;
+    if (!out.summarised || out.signal != 0) {
+        std::cout << "FAIL  " << file << ": the test program stopped without a summary"
+                  << (out.signal != 0 ? " (signal " + std::to_string(out.signal) + ")" : "")
+                  << "\n";
+        ++failed;
+    }
+}
+
+/// The whole output of a test run as text lines, with its summary (for comparisons).
+std::vector<std::string> transcript(const TestOutput& out) {
+    std::vector<std::string> lines = out.lines;
+    if (out.summarised) {
+        lines.push_back(std::to_string(out.passed) + " passed, " + std::to_string(out.failed) +
+                        " failed");
+    }
+    if (out.signal != 0) {
+        lines.push_back("(stopped by signal " + std::to_string(out.signal) + ")");
+    }
+    return lines;
+}
+
+/// `--backend both` found different outputs: says so, with the lines that differ (the
+/// common beginning and end left out).
+void reportDisagreement(const std::string& file, const TestOutput& cpp, const TestOutput& llvm) {
+    std::vector<std::string> a = transcript(cpp);
+    std::vector<std::string> b = transcript(llvm);
+    std::size_t head = 0;
+    while (head < a.size() && head < b.size() && a[head] == b[head]) {
+        ++head;
+    }
+    std::size_t tail = 0;
+    while (tail < a.size() - head && tail < b.size() - head &&
+           a[a.size() - 1 - tail] == b[b.size() - 1 - tail]) {
+        ++tail;
+    }
+    std::cout << "FAIL  " << file
+              << ": the backends disagree: the C++ backend printed (-), the LLVM backend (+)"
+              << " from line " << head + 1 << ":\n";
+    for (std::size_t i = head; i < a.size() - tail; ++i) {
+        std::cout << "      - " << a[i] << "\n";
+    }
+    for (std::size_t i = head; i < b.size() - tail; ++i) {
+        std::cout << "      + " << b[i] << "\n";
+    }
+}
+
+/// `flowc test FILE...`: each file's test blocks run on the chosen backend (`both`: on
+/// each, and any difference in what they print is a failure of its own); their lines
+/// are passed through and the closing "N passed, M failed" lines summed into one.
 int cmdTest(const std::vector<std::string>& files, const std::string& filter,
             const std::string& backend, const Options& opts) {
-    if (!backendAvailable(backend)) {
-        return 2;
-    }
-    static const std::regex kSummary(R"(^(\d+) passed, (\d+) failed$)");
     long passed = 0, failed = 0;
     for (const std::string& file : files) {
-        std::string exe = programExecutable(file, opts);
-        if (exe.empty()) {
+        auto program = loweredProgram(file, opts);
+        std::string exe;
+        if (program && backend != "llvm") {
+            exe = programExecutable(*program, file);
+        }
+        if (!program || (backend != "llvm" && exe.empty())) {
             std::cout << "FAIL  " << file << ": the program does not build\n";
             ++failed;
             continue;
         }
-        std::string cmd = "'" + exe + "' test";
-        if (!filter.empty()) {
-            std::string quoted;
-            for (char ch : filter) {
-                quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+        std::optional<TestOutput> cpp, llvm;
+        if (backend != "llvm") {
+            cpp = cppTests(exe, filter);
+            if (!cpp) {
+                return 1;
             }
-            cmd += " --filter '" + quoted + "'";
         }
-        std::cout.flush();
-        FILE* pipe = popen(cmd.c_str(), "r");
-        if (pipe == nullptr) {
-            std::cerr << "flowc: error: cannot run '" << exe << "': " << std::strerror(errno)
-                      << "\n";
-            return 1;
-        }
-        bool summarised = false;
-        std::string line;
-        char buf[4096];
-        while (std::fgets(buf, sizeof(buf), pipe) != nullptr) {
-            line += buf;
-            if (line.empty() || line.back() != '\n') {
-                continue;
+        if (backend != "cpp") {
+            llvm = llvmTests(*program, filter, opts);
+            if (!llvm) {
+                return 1;
             }
-            line.pop_back();
-            std::smatch m;
-            if (std::regex_match(line, m, kSummary)) {
-                passed += std::stol(m[1]);
-                failed += std::stol(m[2]);
-                summarised = true;
-            } else {
-                std::cout << line << "\n";
-            }
-            line.clear();
         }
-        int status = pclose(pipe);
-        if (!summarised || (WIFSIGNALED(status) != 0)) {
-            std::cout << "FAIL  " << file << ": the test program stopped without a summary"
-                      << (WIFSIGNALED(status) != 0
-                              ? " (signal " + std::to_string(WTERMSIG(status)) + ")"
-                              : "")
-                      << "\n";
-            ++failed;
+        if (cpp && llvm && !(*cpp == *llvm)) {
+            reportDisagreement(file, *cpp, *llvm);
+            passed += cpp->passed;
+            failed += cpp->failed + 1;
+            continue;
         }
+        reportTests(file, cpp ? *cpp : *llvm, passed, failed);
     }
     std::cout << passed << " passed, " << failed << " failed\n";
     return failed == 0 ? 0 : 1;
+}
+
+/// `flowc compat OLD NEW`: both programs are checked in one source manager, so a
+/// diagnostic can point into either file.
+int cmdCompat(const std::string& oldFile, const std::string& newFile, const Options& opts) {
+    Compilation c;
+    ast::Program oldProgram =
+        parse::loadProgram({oldFile}, stdlibFiles(), c.sources, c.diags, opts.parse);
+    std::unique_ptr<sema::SemaResult> oldSema;
+    if (!c.diags.hasErrors()) {
+        oldSema = sema::analyze(oldProgram, c.diags);
+    }
+    bool oldOk = !c.diags.hasErrors();
+    bool ok = compile({newFile}, opts, c, true) && oldOk;
+    int compared = 0;
+    if (ok) {
+        compared = sema::checkCompat(*oldSema, *c.sema, c.diags);
+    }
+    printDiagnostics(c, opts);
+    if (c.diags.hasErrors()) {
+        return 1;
+    }
+    std::cout << newFile << " can read what " << oldFile << " stored (" << compared
+              << " event version" << (compared == 1 ? "" : "s") << " compared)\n";
+    return 0;
 }
 
 int cmdGraph(const std::string& file, const std::string& format, const Options& opts) {
@@ -578,17 +788,19 @@ int cmdGraph(const std::string& file, const std::string& format, const Options& 
     return 0;
 }
 
-constexpr const char* kUsage = "usage: flowc check FILE...\n"
-                               "       flowc fmt [--check | --stdout] FILE...\n"
-                               "       flowc graph [--format dot|mermaid|json] FILE\n"
-                               "       flowc gen-cpp FILE -o DIR\n"
-                               "       flowc build FILE -o EXE [--backend cpp]\n"
-                               "       flowc run FILE [--data DIR] [--input EVENTS.jsonl]...\n"
-                               "       flowc test FILE... [--filter TEXT]\n"
-                               "       flowc dump FILE --data DIR [--events | TABLE...]\n"
-                               "       flowc trace FILE --data DIR ID\n"
-                               "       flowc [--emit=tokens|ast|sema|ir|cpp] FILE...\n"
-                               "run 'flowc --help' for every option\n";
+constexpr const char* kUsage =
+    "usage: flowc check FILE...\n"
+    "       flowc fmt [--check | --stdout] FILE...\n"
+    "       flowc graph [--format dot|mermaid|json] FILE\n"
+    "       flowc gen-cpp FILE -o DIR\n"
+    "       flowc build FILE -o EXE [--backend cpp|llvm]\n"
+    "       flowc run FILE [--data DIR] [--input EVENTS.jsonl]...\n"
+    "       flowc test FILE... [--filter TEXT] [--backend llvm|cpp|both]\n"
+    "       flowc dump FILE --data DIR [--events | TABLE...]\n"
+    "       flowc trace FILE --data DIR ID\n"
+    "       flowc compat OLD.flow NEW.flow\n"
+    "       flowc [--emit=tokens|ast|sema|ir|cpp|llvm] FILE...\n"
+    "run 'flowc --help' for every option\n";
 
 /// A command-line mistake: the message, the usage, and exit status 2 (as for every
 /// usage error, so scripts can tell it from a compile error, which exits 1).
@@ -623,7 +835,10 @@ int run(int argc, char** argv) {
     app.add_option("--max-nesting", opts.parse.limits.maxNesting,
                    "Deepest bracket nesting accepted");
     app.add_option("--emit", opts.emit,
-                   "Dump a stage instead of checking: tokens, ast, sema, ir or cpp");
+                   "Dump a stage instead of checking: tokens, ast, sema, ir, cpp or llvm");
+    app.add_option("--llvm-opt", opts.llvm.optLevel,
+                   "LLVM backend: 2 runs the O2 pipeline (the default), 0 none (for debugging)")
+        ->check(CLI::IsMember({0, 2}));
     app.add_flag("--verify-diagnostics", opts.verifyDiagnostics,
                  "Compare diagnostics with // expected-error {{...}} comments (for tests)");
     bool list = false;
@@ -656,14 +871,20 @@ int run(int argc, char** argv) {
     genCpp->add_option("file", genFile, "Flow source file (the program's root)")->required();
     genCpp->add_option("-o,--output", genDir, "Directory for the generated files")->required();
 
+    auto* compat = app.add_subcommand(
+        "compat", "Check that NEW can read every event OLD stored (schema compatibility)");
+    std::string compatOld, compatNew;
+    compat->add_option("old", compatOld, "The deployed program")->required();
+    compat->add_option("new", compatNew, "The program to deploy")->required();
+
     auto* build = app.add_subcommand("build", "Compile the program into one executable");
     std::string buildFile, buildOutput, backend = "cpp";
     build->add_option("file", buildFile, "Flow source file (the program's root)")->required();
     build->add_option("-o,--output", buildOutput, "The executable to write")->required();
-    build->add_option("--backend", backend, "cpp (llvm: not yet)")
+    build->add_option("--backend", backend, "cpp (generated C++, the default) or llvm")
         ->check(CLI::IsMember({"cpp", "llvm"}));
 
-    // run, dump and trace run the program's executable with the same options
+    // run, dump and trace run the program with the same options as its executable
     // (runtime/src/engine/host.cpp): flowc checks them here and passes them on.
     std::vector<std::string> forwarded;
     auto forward = [&forwarded](const std::string& flag) {
@@ -687,11 +908,17 @@ int run(int argc, char** argv) {
             "--salvage", [&forwarded] { forwarded.emplace_back("--salvage"); },
             "Skip and report corrupt log records instead of stopping");
     };
-    std::string programFile;
+    std::string programFile, runBackend = "llvm";
+    auto backendOption = [&runBackend](CLI::App* sub) {
+        sub->add_option("--backend", runBackend,
+                        "llvm (JIT-compiled in flowc, the default) or cpp (the C++ executable)")
+            ->check(CLI::IsMember({"cpp", "llvm"}));
+    };
     auto* runCmd = app.add_subcommand(
         "run", "Build the program and process input events until idle (no --data: print tables)");
     runCmd->add_option("file", programFile, "Flow source file (the program's root)")->required();
     dataOptions(runCmd, false);
+    backendOption(runCmd);
     runCmd->add_option_function<std::vector<std::string>>(
         "--input",
         [&forwarded](const std::vector<std::string>& inputs) {
@@ -711,6 +938,7 @@ int run(int argc, char** argv) {
     auto* dumpCmd = app.add_subcommand("dump", "Print tables as JSON lines, sorted by key");
     dumpCmd->add_option("file", programFile, "Flow source file (the program's root)")->required();
     dataOptions(dumpCmd, true);
+    backendOption(dumpCmd);
     std::vector<std::string> dumpTables;
     dumpCmd->add_option("tables", dumpTables, "Tables to print (all if none)");
     dumpCmd->add_flag_callback(
@@ -721,16 +949,19 @@ int run(int argc, char** argv) {
         app.add_subcommand("trace", "Print the causal narrative of one event or request");
     traceCmd->add_option("file", programFile, "Flow source file (the program's root)")->required();
     dataOptions(traceCmd, true);
+    backendOption(traceCmd);
     std::string traceId;
     traceCmd->add_option("id", traceId, "Event or request id (32 hex digits)")->required();
 
     auto* testCmd = app.add_subcommand(
         "test", "Run the files' test blocks; prints 'N passed, M failed', exit 1 on a failure");
     std::vector<std::string> testFiles;
-    std::string testFilter, testBackend = "cpp";
+    std::string testFilter, testBackend = "llvm";
     testCmd->add_option("files", testFiles, "Flow source files")->required();
     testCmd->add_option("--filter", testFilter, "Only tests whose name contains this");
-    testCmd->add_option("--backend", testBackend, "cpp (llvm, both: not yet)")
+    testCmd
+        ->add_option("--backend", testBackend,
+                     "llvm (the default), cpp, or both (a difference in output is a failure)")
         ->check(CLI::IsMember({"cpp", "llvm", "both"}));
 
     app.require_subcommand(0, 1);
@@ -761,6 +992,9 @@ int run(int argc, char** argv) {
     if (*graph) {
         return cmdGraph(graphFile, graphFormat, opts);
     }
+    if (*compat) {
+        return cmdCompat(compatOld, compatNew, opts);
+    }
     if (*genCpp) {
         return cmdGenCpp(genFile, genDir, opts);
     }
@@ -768,15 +1002,15 @@ int run(int argc, char** argv) {
         return cmdBuild(buildFile, buildOutput, backend, opts);
     }
     if (*runCmd) {
-        return execProgram(programFile, "run", forwarded, opts);
+        return runProgram(programFile, runBackend, "run", forwarded, opts);
     }
     if (*dumpCmd) {
         forwarded.insert(forwarded.end(), dumpTables.begin(), dumpTables.end());
-        return execProgram(programFile, "dump", forwarded, opts);
+        return runProgram(programFile, runBackend, "dump", forwarded, opts);
     }
     if (*traceCmd) {
         forwarded.push_back(traceId);
-        return execProgram(programFile, "trace", forwarded, opts);
+        return runProgram(programFile, runBackend, "trace", forwarded, opts);
     }
     if (*testCmd) {
         return cmdTest(testFiles, testFilter, testBackend, opts);

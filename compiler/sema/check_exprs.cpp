@@ -484,8 +484,12 @@ Type Analyzer::checkIndex(const ast::IndexExpr& e, Ctx& ctx) {
         return Type::rowOf(base.type.row()).optional();
     }
     if (base.kind != Resolved::Kind::Table) {
-        diags_.report(DiagCode::E0206, e.base->range, base.name, resolvedNoun(base.kind),
-                      "a table");
+        // A value has no name of its own: show what was written (`Orders.Qty("a")`).
+        diags_.report(DiagCode::E0206, e.base->range,
+                      base.name.empty() ? sourceText(*e.base) : base.name, resolvedNoun(base.kind),
+                      base.kind == Resolved::Kind::Value
+                          ? "a table, or the rows of a 'from' query called in a test"
+                          : "a table");
         checkKeysLoosely();
         return Type::error();
     }

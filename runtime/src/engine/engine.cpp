@@ -1457,8 +1457,13 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     e.seq = owner.log->end();
     e.type = ev.name;
     e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
-    if (ev.keyField >= 0 && static_cast<std::size_t>(version) + 1 == ev.versions.size()) {
-        e.key = valueToString(fieldValue(*row.layout(), row.data(), ev.keyField));
+    if (ev.keyField >= 0) {
+        // The key never changes between versions: an old version has it under its name.
+        const plan::Layout& last = layoutOf(program_, ev.versions.back().layout);
+        int field = row.layout()->find(last.fields[static_cast<std::size_t>(ev.keyField)].name);
+        if (field >= 0) {
+            e.key = valueToString(fieldValue(*row.layout(), row.data(), field));
+        }
     }
     std::string payload, record;
     encodeAbiRow(*row.layout(), row.data(), payload);

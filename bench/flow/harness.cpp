@@ -1,0 +1,444 @@
+// bench/flow/harness.cpp - the shared part of the generated-program benchmarks.
+#include "harness.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <unistd.h>
+
+namespace flow::bench {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void die(const std::string& message) {
+    std::fprintf(stderr, "flow bench: %s\n", message.c_str());
+    std::exit(2);
+}
+
+std::uint64_t parseCount(const std::string& text) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (...) {
+        die("not a number: '" + text + "'");
+    }
+    std::string suffix = text.substr(used);
+    if (suffix == "k" || suffix == "K") {
+        v *= 1e3;
+    } else if (suffix == "m" || suffix == "M") {
+        v *= 1e6;
+    } else if (!suffix.empty()) {
+        die("not a number: '" + text + "'");
+    }
+    if (v < 0) {
+        die("negative: '" + text + "'");
+    }
+    return static_cast<std::uint64_t>(v);
+}
+
+std::uint64_t mix64(std::uint64_t h) {
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
+    h ^= h >> 31;
+    return h;
+}
+
+}  // namespace
+
+Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t defaultEvents,
+                     std::uint64_t defaultBatch) {
+    Options o;
+    o.events = defaultEvents;
+    o.batch = defaultBatch;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                die(a + " needs a value");
+            }
+            return argv[++i];
+        };
+        if (a == "--events") {
+            o.events = parseCount(value());
+        } else if (a == "--keys") {
+            o.keys = std::max<std::uint64_t>(1, parseCount(value()));
+        } else if (a == "--batch") {
+            o.batch = std::max<std::uint64_t>(1, parseCount(value()));
+        } else if (a == "--seed") {
+            o.seed = parseCount(value());
+        } else if (a == "--flow-reps") {
+            o.flowReps = static_cast<int>(parseCount(value()));
+        } else if (a == "--base-reps") {
+            o.baseReps = static_cast<int>(parseCount(value()));
+        } else if (a == "--checkpoint-every") {
+            o.checkpointEvery = parseCount(value());
+        } else if (a == "--flow-only") {
+            o.flowOnly = true;
+        } else if (a == "--base-only") {
+            o.baseOnly = true;
+        } else {
+            std::fprintf(stderr,
+                         "usage: %s [--events N] [--keys N] [--batch N] [--seed N]\n"
+                         "          [--flow-reps N] [--base-reps N] [--checkpoint-every N]\n"
+                         "          [--flow-only | --base-only]\n%s\n",
+                         argv[0], usage);
+            std::exit(a == "--help" || a == "-h" ? 0 : 2);
+        }
+    }
+    if (o.flowOnly) {
+        o.baseReps = 0;
+    }
+    if (o.baseOnly) {
+        o.flowReps = 0;
+    }
+    return o;
+}
+
+// ---- The program ---------------------------------------------------------------------------
+
+Program Program::load() {
+    auto parsed = rt::plan::parsePlan(
+        std::string_view(flow_gen::flow_plan_json, flow_gen::flow_plan_json_size));
+    if (!parsed) {
+        die("cannot read the compiled plan: " + parsed.status().toString());
+    }
+    Program p;
+    p.plan = std::move(*parsed);
+    p.kernels = flow_gen::flow_kernels;
+    if (flow_gen::flow_kernel_count != p.plan.kernels.size()) {
+        die("the kernel table does not match the plan");
+    }
+    return p;
+}
+
+std::int32_t Program::event(std::string_view name) const {
+    for (const auto& e : plan.events) {
+        if (e.name == name) {
+            return e.id;
+        }
+    }
+    die("no event '" + std::string(name) + "' in the program");
+}
+
+std::int32_t Program::table(std::string_view name) const {
+    for (const auto& t : plan.tables) {
+        if (t.name == name) {
+            return t.id;
+        }
+    }
+    die("no table '" + std::string(name) + "' in the program");
+}
+
+const rt::plan::Layout& Program::eventLayout(std::int32_t event, int version) const {
+    const auto& versions = plan.events[static_cast<std::size_t>(event)].versions;
+    std::size_t v = version < 0 ? versions.size() - 1 : static_cast<std::size_t>(version);
+    return plan.layouts[static_cast<std::size_t>(versions[v].layout)];
+}
+
+const rt::plan::Layout& Program::tableRow(std::int32_t table) const {
+    return plan
+        .layouts[static_cast<std::size_t>(plan.tables[static_cast<std::size_t>(table)].rowLayout)];
+}
+
+std::uint32_t offsetOf(const rt::plan::Layout& layout, std::string_view field) {
+    int i = layout.find(field);
+    if (i < 0) {
+        die("no field '" + std::string(field) + "' in " + layout.name);
+    }
+    return layout.fields[static_cast<std::size_t>(i)].offset;
+}
+
+RowBuilder& RowBuilder::i64(std::uint32_t off, std::int64_t v) {
+    std::memcpy(static_cast<std::uint8_t*>(row_.data()) + off, &v, 8);
+    return *this;
+}
+
+RowBuilder& RowBuilder::boolean(std::uint32_t off, bool v) {
+    static_cast<std::uint8_t*>(row_.data())[off] = v ? 1 : 0;
+    return *this;
+}
+
+RowBuilder& RowBuilder::str(std::uint32_t off, std::string v) {
+    strings_.push_back(std::move(v));
+    const std::string& s = strings_.back();
+    FlowStr f{s.data(), static_cast<std::int64_t>(s.size())};
+    std::memcpy(static_cast<std::uint8_t*>(row_.data()) + off, &f, sizeof f);
+    return *this;
+}
+
+OwnedRow RowBuilder::done() {
+    row_.adoptStrings();  // copies the strings in; strings_ (a deque) never moved them
+    strings_.clear();
+    return std::move(row_);
+}
+
+// ---- Checksums -----------------------------------------------------------------------------
+
+RowHash& RowHash::i64(std::int64_t v) {
+    h_ = mix64(h_ ^ (static_cast<std::uint64_t>(v) + 0x9E3779B97F4A7C15ull));
+    return *this;
+}
+
+RowHash& RowHash::boolean(bool v) {
+    return i64(v ? 0x51 : 0x50);
+}
+
+RowHash& RowHash::str(std::string_view s) {
+    std::uint64_t f = 0xCBF29CE484222325ull;
+    for (char c : s) {
+        f = (f ^ static_cast<unsigned char>(c)) * 0x100000001B3ull;
+    }
+    h_ = mix64(h_ ^ f ^ (s.size() << 56));
+    return *this;
+}
+
+RowHash& RowHash::none() {
+    return i64(0x7F7F7F7F7F7F7F7Fll);
+}
+
+std::uint64_t hashAbiRow(const rt::plan::Layout& layout, const void* row) {
+    RowHash h;
+    const auto* base = static_cast<const std::uint8_t*>(row);
+    for (const rt::plan::Field& f : layout.fields) {
+        std::uint32_t off = f.offset;
+        if (f.type.optional) {
+            if (base[off] == 0) {
+                h.none();
+                continue;
+            }
+            off += f.type.scalar == rt::plan::Scalar::Bool ? 1 : 8;
+        }
+        switch (f.type.scalar) {
+        case rt::plan::Scalar::Bool:
+            h.boolean(getBool(base, off));
+            break;
+        case rt::plan::Scalar::String:
+            h.str(getStr(base, off));
+            break;
+        default:  // int, float (its bits), timestamp, duration, enum
+            h.i64(getInt(base, off));
+            break;
+        }
+    }
+    return h.value();
+}
+
+Digest tableDigest(rt::Engine& engine, const Program& program, std::int32_t table) {
+    Digest d;
+    const rt::plan::Layout& layout = program.tableRow(table);
+    for (const auto& [key, row] : engine.rows(table)) {
+        d.add(hashAbiRow(layout, row.data()));
+    }
+    return d;
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    return mix64(z);
+}
+
+// ---- Timing --------------------------------------------------------------------------------
+
+void Stopwatch::start() {
+    w0_ = std::chrono::steady_clock::now();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0_);
+}
+
+void Stopwatch::stop() {
+    timespec c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    auto w1 = std::chrono::steady_clock::now();
+    wall_ += std::chrono::duration<double>(w1 - w0_).count();
+    cpu_ += static_cast<double>(c1.tv_sec - c0_.tv_sec) +
+            static_cast<double>(c1.tv_nsec - c0_.tv_nsec) * 1e-9;
+}
+
+long peakRssMb() {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+            return std::stol(line.substr(6)) / 1024;
+        }
+    }
+    return 0;
+}
+
+// ---- The engine loop -----------------------------------------------------------------------
+
+EngineRun::EngineRun(const Program& program, const Options& options) {
+    std::error_code ec;
+    previous_ = fs::current_path(ec).string();
+    std::string pattern = (fs::temp_directory_path(ec) / "flow-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr || ::chdir(pattern.c_str()) != 0) {
+        die("cannot make a scratch directory " + pattern);
+    }
+    dir_ = pattern;
+    rt::EngineOptions eo;
+    eo.dataDir = "";  // logs and state in memory
+    if (options.checkpointEvery > 0) {
+        eo.checkpointEvery = options.checkpointEvery;
+    }
+    engine_ = std::make_unique<rt::Engine>(program.plan, program.kernels, eo);
+    if (rt::Status st = engine_->open(); !st) {
+        die("cannot open the engine: " + st.toString());
+    }
+}
+
+EngineRun::~EngineRun() {
+    engine_.reset();
+    static bool told = false;
+    std::error_code ec;
+    if (!told && fs::exists(fs::path(dir_) / "snapshot", ec)) {
+        told = true;
+        std::printf("  note: the in-memory engine wrote checkpoints to ./snapshot (kept out of "
+                    "the way in a scratch directory)\n");
+    }
+    if (::chdir(previous_.c_str()) != 0) {
+        std::fprintf(stderr, "flow bench: cannot return to %s\n", previous_.c_str());
+    }
+    fs::remove_all(dir_, ec);
+}
+
+Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& options,
+           const std::function<void(const std::vector<rt::EventRecord>&)>& observe) {
+    Stopwatch sw;
+    const std::size_t n = inputs.size();
+    const std::size_t batch = options.batch;
+    // The clock stops only to observe, every kObserveEvery events (rounded up to whole
+    // batches): reading the thread's CPU clock is a system call.
+    const std::size_t every = (std::max(batch, kObserveEvery) + batch - 1) / batch * batch;
+    for (std::size_t i = 0; i < n;) {
+        std::size_t end = std::min(n, i + every);
+        sw.start();
+        engine.clearEmitted();  // what `observe` saw last time
+        while (i < end) {
+            std::size_t batchEnd = std::min(end, i + batch);
+            for (; i < batchEnd; ++i) {
+                const Input& in = inputs[i];
+                auto appended = engine.ingest(in.event, in.version, in.row, in.time, in.id);
+                if (!appended || !*appended) {
+                    die("ingest failed at input " + std::to_string(i) + ": " +
+                        (appended ? std::string("a duplicate id") : appended.status().toString()));
+                }
+            }
+            if (rt::Status st = engine.runUntilIdle(); !st) {
+                die("runUntilIdle: " + st.toString());
+            }
+        }
+        sw.stop();
+        if (observe) {
+            observe(engine.emitted());
+        }
+    }
+    engine.clearEmitted();
+    if (!engine.errors().empty()) {
+        die("the engine reported " + std::to_string(engine.errors().size()) +
+            " runtime errors; the first: " + engine.errors().front().message);
+    }
+    return Rate{sw.wall(), sw.cpu(), n};
+}
+
+// ---- Running and reporting -------------------------------------------------------------
+
+namespace {
+
+void printRun(const char* side, const char* workload, const Rate& r) {
+    std::printf("  %-5s %-4s %10llu events  %7.2f s wall  %7.2f s cpu  %11.0f ev/s  %11.0f "
+                "ev/cpu-s  peak RSS %ld MB\n",
+                workload, side, static_cast<unsigned long long>(r.events), r.wall, r.cpu,
+                r.perWall(), r.perCpu(), peakRssMb());
+    std::fflush(stdout);
+}
+
+/// Prints each result against the baseline's (only the differences if `quiet`).
+bool checkResults(const char* what, const Results& got, const Results& want, bool quiet) {
+    bool ok = got.size() == want.size();
+    for (std::size_t i = 0; i < got.size() && i < want.size(); ++i) {
+        const Digest& g = got[i].second;
+        const Digest& w = want[i].second;
+        bool same = got[i].first == want[i].first && g == w;
+        ok = ok && same;
+        if (quiet && same) {
+            continue;
+        }
+        std::printf("    %-26s %-4s %10llu / %016llx   base %10llu / %016llx  %s\n",
+                    got[i].first.c_str(), what, static_cast<unsigned long long>(g.count),
+                    static_cast<unsigned long long>(g.sum),
+                    static_cast<unsigned long long>(w.count),
+                    static_cast<unsigned long long>(w.sum), same ? "ok" : "MISMATCH");
+    }
+    if (got.size() != want.size()) {
+        std::printf("    %zu results, the baseline has %zu: MISMATCH\n", got.size(), want.size());
+    }
+    std::fflush(stdout);
+    return ok;
+}
+
+}  // namespace
+
+int runWorkload(const char* workload, const Options& options, const std::function<Run()>& flow,
+                const std::function<Run()>& base, const std::string& note) {
+    std::vector<Rate> flowRates, baseRates;
+    std::vector<Results> flowResults;
+    std::optional<Results> want;
+    bool ok = true;
+    for (int r = 0; r < std::max(options.flowReps, options.baseReps); ++r) {
+        if (r < options.baseReps) {
+            Run run = base();
+            printRun("base", workload, run.rate);
+            baseRates.push_back(run.rate);
+            if (!want) {
+                want = std::move(run.results);
+            } else {
+                ok = checkResults("base", run.results, *want, true) && ok;
+            }
+        }
+        if (r < options.flowReps) {
+            Run run = flow();
+            printRun("flow", workload, run.rate);
+            flowRates.push_back(run.rate);
+            flowResults.push_back(std::move(run.results));
+        }
+    }
+    const char* check = "unchecked";
+    if (want && !flowResults.empty()) {
+        std::printf("  results (count / digest), flow against the baseline:\n");
+        for (const Results& got : flowResults) {
+            ok = checkResults("flow", got, *want, false) && ok;
+        }
+        check = ok ? "ok" : "FAILED";
+    } else if (!ok) {
+        check = "FAILED";
+    }
+    auto best = [](const std::vector<Rate>& rs) {
+        Rate b;
+        for (const Rate& r : rs) {
+            if (b.events == 0 || r.perCpu() > b.perCpu()) {
+                b = r;
+            }
+        }
+        return b;
+    };
+    Rate f = best(flowRates), b = best(baseRates);
+    double ratioCpu = f.perCpu() > 0 ? b.perCpu() / f.perCpu() : 0;
+    double ratioWall = f.perWall() > 0 ? b.perWall() / f.perWall() : 0;
+    std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
+                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f check=%s rss_mb=%ld note=%s\n",
+                workload, static_cast<unsigned long long>(f.events ? f.events : b.events),
+                f.perCpu(), f.perWall(), b.perCpu(), b.perWall(), ratioCpu, ratioWall, check,
+                peakRssMb(), note.c_str());
+    std::fflush(stdout);
+    return ok ? 0 : 1;
+}
+
+}  // namespace flow::bench

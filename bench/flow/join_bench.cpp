@@ -1,0 +1,171 @@
+// bench/flow/join_bench.cpp - stream-table join (join.flow) against a hand-written lookup.
+//
+// K PriceSet events build the fold table Prices (untimed), then N Ordered events (timed)
+// are joined with it into the derived stream Priced:
+//   stream Priced = from Ordered o join Prices p on p.product == o.product
+//     select { order_id, product, qty, amount: o.qty * p.price };
+// Orders name K * 1.1 products, so about one in eleven finds no price (an inner join
+// emits nothing for it). The baseline looks each order's product up in an
+// absl::flat_hash_map and emits the same rows; both must emit the same events and end
+// with the same table.
+#include "harness.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <cstdio>
+#include <string>
+
+using namespace flow::bench;
+
+namespace {
+
+struct Fields {
+    std::int32_t priceSet = -1, ordered = -1, priced = -1, prices = -1;
+    std::uint32_t psProduct = 0, psPrice = 0;
+    std::uint32_t oOrderId = 0, oProduct = 0, oQty = 0;
+};
+
+struct Inputs {
+    std::vector<Input> table;   // PriceSet, one per product
+    std::vector<Input> stream;  // Ordered
+};
+
+Inputs generate(const Program& p, const Fields& f, const Options& o) {
+    Inputs out;
+    std::uint64_t rng = o.seed;
+    char buf[32];
+    std::int64_t t = kEpoch2024;
+    const auto& psLayout = p.eventLayout(f.priceSet);
+    for (std::uint64_t k = 0; k < o.keys; ++k) {
+        Input in;
+        in.event = f.priceSet;
+        in.time = t++;
+        in.id = flow::rt::EventId{splitmix64(rng), splitmix64(rng)};
+        std::snprintf(buf, sizeof buf, "p%07llu", static_cast<unsigned long long>(k));
+        auto price = static_cast<std::int64_t>(1 + splitmix64(rng) % 10'000);
+        in.row = RowBuilder(psLayout).str(f.psProduct, buf).i64(f.psPrice, price).done();
+        out.table.push_back(std::move(in));
+    }
+    const auto& oLayout = p.eventLayout(f.ordered);
+    std::uint64_t products = o.keys + o.keys / 10;
+    out.stream.reserve(o.events);
+    char order[32];
+    for (std::uint64_t i = 0; i < o.events; ++i) {
+        Input in;
+        in.event = f.ordered;
+        in.time = t + static_cast<std::int64_t>(i) * 1000;
+        in.id = flow::rt::EventId{splitmix64(rng), splitmix64(rng)};
+        std::snprintf(order, sizeof order, "o%010llu", static_cast<unsigned long long>(i));
+        std::snprintf(buf, sizeof buf, "p%07llu",
+                      static_cast<unsigned long long>(splitmix64(rng) % products));
+        auto qty = static_cast<std::int64_t>(1 + splitmix64(rng) % 10);
+        in.row =
+            RowBuilder(oLayout).str(f.oOrderId, order).str(f.oProduct, buf).i64(f.oQty, qty).done();
+        out.stream.push_back(std::move(in));
+    }
+    return out;
+}
+
+/// The baseline: a hash map of prices and a lookup per order.
+Run baseline(const Inputs& inputs, const Fields& f) {
+    struct Price {
+        std::int64_t price = 0;
+        std::int64_t updates = 0;
+    };
+    struct Priced {
+        std::string orderId;
+        std::string product;
+        std::int64_t qty;
+        std::int64_t amount;
+    };
+    absl::flat_hash_map<std::string, Price> prices;
+    for (const Input& in : inputs.table) {
+        Price& p = prices.try_emplace(asKey(getStr(in.row.data(), f.psProduct))).first->second;
+        p.price = getInt(in.row.data(), f.psPrice);
+        p.updates += 1;
+    }
+    std::vector<Priced> out;
+    Digest emitted;
+    std::uint64_t overflows = 0;
+    Stopwatch sw;
+    const std::vector<Input>& stream = inputs.stream;
+    for (std::size_t i = 0; i < stream.size();) {
+        std::size_t end = std::min<std::size_t>(stream.size(), i + kObserveEvery);
+        sw.start();
+        out.clear();
+        for (; i < end; ++i) {
+            const void* row = stream[i].row.data();
+            std::string_view product = getStr(row, f.oProduct);
+            auto it = prices.find(asKey(product));
+            if (it == prices.end()) {
+                continue;
+            }
+            std::int64_t qty = getInt(row, f.oQty);
+            std::int64_t amount = 0;
+            if (__builtin_mul_overflow(qty, it->second.price, &amount)) {
+                ++overflows;  // Flow reports a runtime error and emits nothing
+                continue;
+            }
+            out.push_back(
+                Priced{std::string(getStr(row, f.oOrderId)), std::string(product), qty, amount});
+        }
+        sw.stop();
+        for (const Priced& p : out) {
+            emitted.add(RowHash().str(p.orderId).str(p.product).i64(p.qty).i64(p.amount).value());
+        }
+    }
+    Digest table;
+    for (const auto& [product, p] : prices) {
+        table.add(RowHash().str(product).i64(p.price).i64(p.updates).value());
+    }
+    if (overflows > 0) {
+        std::printf("  base: %llu int overflows (no event)\n",
+                    static_cast<unsigned long long>(overflows));
+    }
+    return Run{Rate{sw.wall(), sw.cpu(), stream.size()},
+               {{"Pricing.Priced (stream)", emitted}, {"Pricing.Prices", table}}};
+}
+
+Run flowRun(const Program& p, const Inputs& inputs, const Fields& f, const Options& o) {
+    EngineRun run(p, o);
+    flow::rt::Engine& engine = run.engine();
+    drive(engine, inputs.table, o, nullptr);
+    Digest emitted;
+    const flow::rt::plan::Layout& priced = p.eventLayout(f.priced);
+    Rate rate = drive(engine, inputs.stream, o, [&](const std::vector<flow::rt::EventRecord>& rs) {
+        for (const auto& r : rs) {
+            if (r.type == f.priced) {
+                emitted.add(hashAbiRow(priced, r.row.data()));
+            }
+        }
+    });
+    return Run{rate,
+               {{"Pricing.Priced (stream)", emitted},
+                {"Pricing.Prices", tableDigest(engine, p, f.prices)}}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o = parseOptions(argc, argv, "stream-table join: --keys rows of the table (100k)",
+                             10'000'000, 256);
+    Program p = Program::load();
+    Fields f;
+    f.priceSet = p.event("Pricing.PriceSet");
+    f.ordered = p.event("Pricing.Ordered");
+    f.priced = p.event("Pricing.Priced");
+    f.prices = p.table("Pricing.Prices");
+    f.psProduct = offsetOf(p.eventLayout(f.priceSet), "product");
+    f.psPrice = offsetOf(p.eventLayout(f.priceSet), "price");
+    f.oOrderId = offsetOf(p.eventLayout(f.ordered), "order_id");
+    f.oProduct = offsetOf(p.eventLayout(f.ordered), "product");
+    f.oQty = offsetOf(p.eventLayout(f.ordered), "qty");
+    std::printf("join: a table of %llu prices, then %llu orders joined with it, batches of %llu "
+                "(seed %llu)\n",
+                static_cast<unsigned long long>(o.keys), static_cast<unsigned long long>(o.events),
+                static_cast<unsigned long long>(o.batch), static_cast<unsigned long long>(o.seed));
+    std::fflush(stdout);
+    Inputs inputs = generate(p, f, o);
+    return runWorkload(
+        "join", o, [&] { return flowRun(p, inputs, f, o); }, [&] { return baseline(inputs, f); },
+        std::to_string(o.keys) + "_rows");
+}
