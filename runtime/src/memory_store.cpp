@@ -39,7 +39,7 @@ public:
         for (auto& [name, t] : tables_) {
             t->clear();
         }
-        if (!fs_->exists(path)) {
+        if (dir_.empty() || !fs_->exists(path)) {
             return std::optional<Checkpoint>{};
         }
         std::string data;
@@ -108,6 +108,10 @@ public:
     }
 
     Status checkpoint(const std::string& meta) override {
+        if (dir_.empty()) {
+            ++sequence_;  // state that lives only in memory: nothing to write
+            return Status::ok();
+        }
         FLOW_RT_TRY(fs_->createDirs(dir_));
         std::string out(kMagic, sizeof kMagic);
         putFixed64(out, sequence_ + 1);

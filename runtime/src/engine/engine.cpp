@@ -909,8 +909,10 @@ struct Engine::Impl final : engine::Host {
         }
         for (ServiceRt& s : services) {
             FLOW_RT_TRY(s.log->commit());
-            if (s.sinceCheckpoint >= engine.options_.checkpointEvery ||
-                s.store->wantsCheckpoint()) {
+            // In memory (no data directory) there is nothing to make durable.
+            if (!engine.options_.dataDir.empty() &&
+                (s.sinceCheckpoint >= engine.options_.checkpointEvery ||
+                 s.store->wantsCheckpoint())) {
                 FLOW_RT_TRY(checkpoint(s));
             }
         }

@@ -94,7 +94,10 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     JsonEdge edge(
         p, [&engine](std::int32_t kernel, void** args) { return engine.callKernel(kernel, args); });
     std::uint64_t good = 0, bad = 0, duplicates = 0, commands = 0, refused = 0;
-    constexpr std::size_t kBatch = 256;
+    // Each line is processed to the end before the next is appended: an event it causes
+    // must not queue behind later input in its log, or a run would compute something
+    // else than a test block with the same events (waves follow log order).
+    constexpr std::size_t kBatch = 1;
     for (const std::string& path : o.inputs) {
         std::ifstream in(path, std::ios::binary);
         if (!in) {

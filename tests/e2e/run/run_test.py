@@ -85,6 +85,19 @@ def scenario():
     r = flowc("run", SHOP, "--data", data, "--input", inp)
     check(events(data) == before, "the same input again appends nothing")
     check(tables(data) == expected, "the same input again leaves the tables as they were")
+    # What an input causes is processed before the next input: the payment finds the
+    # reservation the order caused, and the order ships (as in a test block).
+    order = os.path.join(WORK, "order.jsonl")
+    with open(order, "w") as f:
+        f.write('{"event":"Stock.StockAdjusted","data":{"product":"p1","delta":10}}\n')
+        f.write('{"event":"Orders.OrderPlaced","data":{"order_id":"o1","customer":"c",'
+                '"product":"p1","qty":2,"price":3}}\n')
+        f.write('{"event":"Payments.PaymentReceived","data":{"order_id":"o1","amount":6}}\n')
+        f.write('{"event":"Stock.StockAdjusted","data":{"product":"p2","delta":10}}\n')
+    status = [line for line in flowc("run", SHOP, "--input", order).stdout.splitlines()
+              if '"Orders.OrderStatus"' in line]
+    check(len(status) == 1 and '"state":"Shipped"' in status[0],
+          "an input's consequences are processed before the next input")
     bad = os.path.join(WORK, "bad.jsonl")
     with open(bad, "w") as f:
         f.write('{"event":"Stock.StockAdjusted","data":{"product":"kiwi","delta":1}}\n')

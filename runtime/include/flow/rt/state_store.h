@@ -115,7 +115,8 @@ struct StoreOptions {
 
 /// State in memory (a flat hash map per table), checkpointed as one snapshot file
 /// `DIR/snapshot` written atomically (temp file, fsync, rename, fsync dir) and
-/// protected by a CRC: a damaged snapshot is refused, never half-loaded.
+/// protected by a CRC: a damaged snapshot is refused, never half-loaded. With an empty
+/// `dir` the state lives only in memory: checkpoints write nothing, load finds none.
 std::unique_ptr<Store> openMemoryStore(const std::string& dir, StoreOptions options = {});
 /// State in RocksDB under `DIR/rocksdb`, for state larger than memory.
 Result<std::unique_ptr<Store>> openRocksStore(const std::string& dir, StoreOptions options = {});
