@@ -105,6 +105,8 @@ Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t def
 
 // ---- The program ---------------------------------------------------------------------------
 
+const FlowKernelFn* (*jitKernelsHook)(std::size_t& count) = nullptr;
+
 Program Program::load() {
     auto parsed = rt::plan::parsePlan(
         std::string_view(flow_gen::flow_plan_json, flow_gen::flow_plan_json_size));
@@ -114,7 +116,12 @@ Program Program::load() {
     Program p;
     p.plan = std::move(*parsed);
     p.kernels = flow_gen::flow_kernels;
-    if (flow_gen::flow_kernel_count != p.plan.kernels.size()) {
+    std::size_t count = flow_gen::flow_kernel_count;
+    if (jitKernelsHook != nullptr) {
+        // The _llvm executables: the same program's kernels from the LLVM JIT.
+        p.kernels = jitKernelsHook(count);
+    }
+    if (count != p.plan.kernels.size()) {
         die("the kernel table does not match the plan");
     }
     return p;

@@ -56,6 +56,10 @@ Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t def
 
 // ---- The program -----------------------------------------------------------------------
 
+/// Set (before main) by jit_kernels.cpp in the `_llvm` executables: the kernels of the
+/// same program JIT-compiled by the LLVM backend, in place of the generated C++ ones.
+extern const FlowKernelFn* (*jitKernelsHook)(std::size_t& count);
+
 /// The program compiled into this executable: its parsed plan and kernels.
 struct Program {
     rt::plan::Program plan;
