@@ -61,7 +61,7 @@ format-check:
 	tests/tools/check_format.sh .
 
 update-goldens: build
-	BUILD=$(BUILD) tests/tools/update_goldens.sh
+	BUILD=$(abspath $(BUILD)) tests/tools/update_goldens.sh
 
 clean:
 	rm -rf build
