@@ -1,7 +1,7 @@
 // codegen/cpp/expr_emitter.cpp - IR expressions as C++ expressions and the statements they
 // need (see kernel_emitter.h).
 #include "codegen/cpp/kernel_emitter.h"
-#include "codegen/cpp/stdlib_calls.h"
+#include "codegen/stdlib_signatures.h"
 #include "support/internal_error.h"
 
 #include <charconv>
@@ -708,7 +708,7 @@ Value KernelEmitter::matches(const ir::Expr& e) {
 }
 
 Value KernelEmitter::call(const ir::Expr& e) {
-    const StdlibCall* c = findStdlibCall(e.callee);
+    const codegen::StdlibSignature* c = codegen::findStdlibSignature(e.callee);
     if (c == nullptr) {
         cx_.error("kernel #" + std::to_string(k_.id) + ": the standard library has no function '" +
                   e.callee + "'");
@@ -718,7 +718,7 @@ Value KernelEmitter::call(const ir::Expr& e) {
     auto add = [&](const std::string& a) {
         args += (args.empty() ? "" : ", ") + a;
     };
-    if (c->shape != CallShape::Pure) {
+    if (c->shape != codegen::CallShape::Pure) {
         add(ctx());
     }
     if (c->enumIdFirst) {
@@ -728,7 +728,7 @@ Value KernelEmitter::call(const ir::Expr& e) {
         add(expr(*a).code);
     }
     std::string fn = "flowrt_" + std::string(c->callee);
-    if (c->shape != CallShape::Fallible) {
+    if (c->shape != codegen::CallShape::Fallible) {
         std::string code = fn + "(" + args + ")";
         if (c->returnsFlag) {
             return {code + " != 0", Kind::Compound};

@@ -1,7 +1,7 @@
 // codegen/llvm/kernel_builder.cpp - IR kernels as LLVM functions (see kernel_builder.h).
 #include "codegen/llvm/kernel_builder.h"
 
-#include "codegen/llvm/stdlib_signatures.h"
+#include "codegen/stdlib_signatures.h"
 #include "flow/rt/abi.h"
 #include "support/internal_error.h"
 
@@ -14,6 +14,11 @@
 #include <limits>
 
 namespace flow::llvmgen {
+
+using codegen::CallShape;
+using codegen::CType;
+using codegen::findStdlibSignature;
+using codegen::StdlibSignature;
 
 // ---- The module's shared parts ----------------------------------------------------------
 

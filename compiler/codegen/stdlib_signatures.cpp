@@ -1,12 +1,12 @@
-// codegen/llvm/stdlib_signatures.cpp - the standard library's signatures, checked against
+// codegen/stdlib_signatures.cpp - the standard library's signatures, checked against
 // abi.h at compile time.
-#include "codegen/llvm/stdlib_signatures.h"
+#include "codegen/stdlib_signatures.h"
 
 #include "flow/rt/abi.h"
 
 #include <type_traits>
 
-namespace flow::llvmgen {
+namespace flow::codegen {
 
 namespace {
 
@@ -79,4 +79,4 @@ const StdlibSignature* findStdlibSignature(std::string_view callee) {
     return nullptr;
 }
 
-}  // namespace flow::llvmgen
+}  // namespace flow::codegen

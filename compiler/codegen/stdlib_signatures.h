@@ -1,12 +1,12 @@
-// codegen/llvm/stdlib_signatures.h - the C signature of every flowrt_* function of the
-// standard library, as the LLVM backend calls it (`Op::Call` with callee "len_string"
-// calls flowrt_len_string, abi.h).
+// codegen/stdlib_signatures.h - the C signature of every flowrt_* function of the
+// standard library, as both backends call it (`Op::Call` with callee "len_string" calls
+// flowrt_len_string, abi.h).
 #pragma once
 
 #include <string_view>
 #include <vector>
 
-namespace flow::llvmgen {
+namespace flow::codegen {
 
 /// A C parameter or result type of abi.h, as LLVM IR passes it on the host's C ABI.
 enum class CType : unsigned char {
@@ -35,4 +35,4 @@ struct StdlibSignature {
 /// The signature of `callee`, or null if the runtime has no such function.
 const StdlibSignature* findStdlibSignature(std::string_view callee);
 
-}  // namespace flow::llvmgen
+}  // namespace flow::codegen
