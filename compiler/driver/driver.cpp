@@ -28,6 +28,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <regex>
@@ -492,6 +493,21 @@ std::unique_ptr<ir::Program> loweredProgram(const std::string& file, const Optio
     return lowerChecked(c);
 }
 
+/// Replaces this process with `argv[0]` run with `argv` (flushing our output first);
+/// returns 1 after reporting why only if that fails.
+int execArgs(std::vector<std::string> argv) {
+    std::vector<char*> raw;
+    for (std::string& a : argv) {
+        raw.push_back(a.data());
+    }
+    raw.push_back(nullptr);
+    std::cout.flush();
+    std::cerr.flush();
+    execv(raw[0], raw.data());
+    std::cerr << "flowc: error: cannot run '" << argv[0] << "': " << std::strerror(errno) << "\n";
+    return 1;
+}
+
 /// The program's executable in the build cache, compiled on a miss; empty after the
 /// error has been reported.
 std::string programExecutable(const ir::Program& program, const std::string& file) {
@@ -523,16 +539,7 @@ int runProgram(const std::string& file, const std::string& backend, const std::s
     }
     std::vector<std::string> argv = {exe, command};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> raw;
-    for (std::string& a : argv) {
-        raw.push_back(a.data());
-    }
-    raw.push_back(nullptr);
-    std::cout.flush();
-    std::cerr.flush();
-    execv(raw[0], raw.data());
-    std::cerr << "flowc: error: cannot run '" << exe << "': " << std::strerror(errno) << "\n";
-    return 1;
+    return execArgs(argv);
 }
 
 /// What one file's test blocks printed on one backend.
@@ -583,35 +590,9 @@ std::vector<std::string> testArgs(const std::string& filter) {
     return args;
 }
 
-/// The test blocks in the program's cached C++ executable; nullopt if it cannot be run.
-std::optional<TestOutput> cppTests(const std::string& exe, const std::string& filter) {
-    std::string cmd;
-    for (const std::string& a : testArgs(filter)) {
-        std::string quoted;
-        for (char ch : a) {
-            quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-        }
-        cmd += " '" + quoted + "'";
-    }
-    cmd = "'" + exe + "'" + cmd;
-    std::cout.flush();
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) {
-        std::cerr << "flowc: error: cannot run '" << exe << "': " << std::strerror(errno) << "\n";
-        return std::nullopt;
-    }
-    TestOutput out = readTestOutput(pipe);
-    int status = pclose(pipe);
-    if (WIFSIGNALED(status) != 0) {
-        out.signal = WTERMSIG(status);
-    }
-    return out;
-}
-
-/// The test blocks with JIT-compiled kernels, in a child process (so a crash in a kernel
-/// is reported like one in an executable, and one file's JIT never sees another's).
-std::optional<TestOutput> llvmTests(const ir::Program& program, const std::string& filter,
-                                    const Options& opts) {
+/// The output of `child` run in a forked process with its stdout read here; nullopt if
+/// the process cannot be made. `child` returns the exit status (or never returns).
+std::optional<TestOutput> testsInChild(const std::function<int()>& child) {
     int fds[2];
     if (pipe(fds) != 0) {
         std::cerr << "flowc: error: pipe: " << std::strerror(errno) << "\n";
@@ -631,7 +612,7 @@ std::optional<TestOutput> llvmTests(const ir::Program& program, const std::strin
         close(fds[0]);
         dup2(fds[1], STDOUT_FILENO);
         close(fds[1]);
-        int status = runJitted(program, testArgs(filter), opts.llvm);
+        int status = child();
         std::cout.flush();
         std::fflush(nullptr);
         _exit(status);
@@ -652,6 +633,25 @@ std::optional<TestOutput> llvmTests(const ir::Program& program, const std::strin
         out.signal = WTERMSIG(status);
     }
     return out;
+}
+
+/// The test blocks in the program's cached C++ executable.
+std::optional<TestOutput> cppTests(const std::string& exe, const std::string& filter) {
+    return testsInChild([&exe, &filter] {
+        std::vector<std::string> argv = {exe};
+        for (std::string& a : testArgs(filter)) {
+            argv.push_back(std::move(a));
+        }
+        return execArgs(argv);
+    });
+}
+
+/// The test blocks with JIT-compiled kernels, in a child process (so a crash in a kernel
+/// is reported like one in an executable, and one file's JIT never sees another's).
+std::optional<TestOutput> llvmTests(const ir::Program& program, const std::string& filter,
+                                    const Options& opts) {
+    return testsInChild(
+        [&program, &filter, &opts] { return runJitted(program, testArgs(filter), opts.llvm); });
 }
 
 /// Prints one file's test lines and adds its summary to the totals.
