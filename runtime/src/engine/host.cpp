@@ -94,10 +94,6 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     JsonEdge edge(
         p, [&engine](std::int32_t kernel, void** args) { return engine.callKernel(kernel, args); });
     std::uint64_t good = 0, bad = 0, duplicates = 0, commands = 0, refused = 0;
-    // Each line is processed to the end before the next is appended: an event it causes
-    // must not queue behind later input in its log, or a run would compute something
-    // else than a test block with the same events (waves follow log order).
-    constexpr std::size_t kBatch = 1;
     for (const std::string& path : o.inputs) {
         std::ifstream in(path, std::ios::binary);
         if (!in) {
@@ -106,7 +102,6 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
         }
         std::string line;
         std::uint64_t lineNo = 0;
-        std::size_t inBatch = 0;
         while (std::getline(in, line)) {
             ++lineNo;
             if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) {
@@ -153,7 +148,6 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
                 }
                 // A failed command's error is its reason, printed above: not again.
                 reported = engine.errors().size();
-                inBatch = 0;
                 continue;
             }
             // As in a test (LANGUAGE.md §5): a line's time moves the clock forward, and a
@@ -167,16 +161,17 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
                 return 1;
             }
             *appended ? ++good : ++duplicates;
-            if (++inBatch == kBatch) {
-                inBatch = 0;
-                st = engine.runUntilIdle();
-                engine.clearEmitted();  // kept for tests and commands only
-                printErrors(engine, reported);
-                reported = engine.errors().size();
-                if (!st) {
-                    std::cerr << "error: " << st.toString() << "\n";
-                    return 1;
-                }
+            // Each line is processed to the end before the next is appended: an event it
+            // causes must not queue behind later input in its log, or a run would compute
+            // something else than a test block with the same events (waves follow log
+            // order).
+            st = engine.runUntilIdle();
+            engine.clearEmitted();  // kept for tests and commands only
+            printErrors(engine, reported);
+            reported = engine.errors().size();
+            if (!st) {
+                std::cerr << "error: " << st.toString() << "\n";
+                return 1;
             }
         }
     }
