@@ -229,7 +229,8 @@ Json derived(const ir::Derived& d) {
                 {"aggArgsLayout", d.aggArgsLayout},
                 {"aggregates", aggregates},
                 {"project", d.project},
-                {"aggLayout", d.aggLayout}};
+                {"aggLayout", d.aggLayout},
+                {"site", d.site}};
 }
 
 Json service(const ir::Service& s) {
@@ -269,6 +270,7 @@ Json test(const ir::Test& t) {
                              {"version", s.version},
                              {"command", s.command},
                              {"row", s.row},
+                             {"hasAt", s.hasAt},
                              {"atMicros", s.atMicros},
                              {"outcome", outcomeName(s.outcome)},
                              {"hasReason", s.hasReason},

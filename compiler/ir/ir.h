@@ -306,6 +306,7 @@ struct Derived {
     /// kernel: (sources..., [group key, aggregate results, window]) -> output row
     std::int32_t project = -1;
     std::int32_t aggLayout = -1;  // aggregate results as a row, input of `project`
+    std::int32_t site = -1;       // Program::sites: the declaration, for operator errors
 };
 
 struct Command {
@@ -355,12 +356,13 @@ enum class Outcome : std::uint8_t { Unchecked, Accepted, Rejected };
 struct TestStep {
     StepKind kind = StepKind::Expect;
     std::uint32_t line = 0;
-    std::string text;            // the step as written (for failure messages)
-    std::int32_t event = -1;     // given, expect emitted
-    std::int32_t version = -1;   // given: index into the event's versions
-    std::int32_t command = -1;   // when
-    std::int32_t row = -1;       // kernel: () -> the given event's or command's row
-    std::int64_t atMicros = -1;  // given ... at T
+    std::string text;           // the step as written (for failure messages)
+    std::int32_t event = -1;    // given, expect emitted
+    std::int32_t version = -1;  // given: index into the event's versions
+    std::int32_t command = -1;  // when
+    std::int32_t row = -1;      // kernel: () -> the given event's or command's row
+    bool hasAt = false;         // given ... at T
+    std::int64_t atMicros = 0;  // T
     Outcome outcome = Outcome::Unchecked;
     bool hasReason = false;
     std::string reason;

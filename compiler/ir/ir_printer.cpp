@@ -354,7 +354,7 @@ private:
             case StepKind::Given:
                 line(1, "given " + eventName(s.event) + " version " + std::to_string(s.version) +
                             " row k" + std::to_string(s.row) +
-                            (s.atMicros >= 0 ? " at " + std::to_string(s.atMicros) : ""));
+                            (s.hasAt ? " at " + std::to_string(s.atMicros) : ""));
                 break;
             case StepKind::When: {
                 const char* outcomes[] = {"", " expect accepted", " expect rejected"};

@@ -1403,6 +1403,7 @@ void Lowerer::lowerDerived(ir::Service& svc, const void* derivedItem) {
     d.stream = stream != nullptr;
     d.target = view != nullptr ? tableIds_.at(view) : eventIds_.at(stream);
     d.service = svc.id;
+    d.site = siteId;
 
     struct Src {
         std::string alias;
@@ -1756,7 +1757,10 @@ void Lowerer::lowerTests() {
                 }
                 step.row = kid;
                 if (s.value) {
-                    step.atMicros = constantValue(*s.value).value_or(-1);
+                    if (std::optional<std::int64_t> at = constantValue(*s.value)) {
+                        step.hasAt = true;
+                        step.atMicros = *at;
+                    }
                 }
                 break;
             }

@@ -351,6 +351,7 @@ public:
         });
         integer(j, p, "project", d.project);
         integer(j, p, "aggLayout", d.aggLayout);
+        integer(j, p, "site", d.site);
     }
 
     void service(const Json& j, const std::string& p, Service& s) {
@@ -396,6 +397,7 @@ public:
             integer(e, sp, "version", s.version);
             integer(e, sp, "command", s.command);
             integer(e, sp, "row", s.row);
+            boolean(e, sp, "hasAt", s.hasAt);
             integer(e, sp, "atMicros", s.atMicros);
             enumeration(e, sp, "outcome", kOutcomes, s.outcome);
             boolean(e, sp, "hasReason", s.hasReason);
@@ -720,6 +722,7 @@ private:
         }
         kernelRef(d.project, member(path, "project"), false);
         layoutRef(d.aggLayout, member(path, "aggLayout"), true);
+        ref(d.site, p_.sites.size(), "site", member(path, "site"), true);
     }
 
     void service(const Service& s, const std::string& path, std::size_t i) {

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 
 using namespace flow::rt;
 using namespace flow::rt::ops;
@@ -42,7 +43,7 @@ struct StreamAggSpec {
             : agg(
                   store, name, c.config.specs(),
                   [config = c.config](const Row& r) { return config.key(r); }, keyThenAggregates) {}
-        void feed(const Input& in, std::vector<Out>& out) { agg.insert(in, out); }
+        void feed(const Input& in, std::vector<Out>& out) { REQUIRE(agg.insert(in, out)); }
         std::string state() { return showMap(contents(agg.table())); }
         StreamAggregate<Row, Row> agg;
     };
@@ -136,7 +137,7 @@ struct TableAggSpec {
                 },
                 changes);
             for (const auto& change : changes) {
-                agg.apply(change, out);
+                REQUIRE(agg.apply(change, out));
             }
         }
         std::string state() { return showMap(contents(agg.table())); }
@@ -232,10 +233,10 @@ TEST_CASE("table aggregates: retracting the current extreme, emptied groups, fir
     REQUIRE(store->load().isOk());
     Changes<Row, Row> out;
     auto insert = [&](const char* id, std::int64_t region, std::int64_t qty) {
-        agg.apply({Row{str(id)}, std::nullopt, Row{i64(region), i64(qty)}}, out);
+        REQUIRE(agg.apply({Row{str(id)}, std::nullopt, Row{i64(region), i64(qty)}}, out));
     };
     auto erase = [&](const char* id, std::int64_t region, std::int64_t qty) {
-        agg.apply({Row{str(id)}, Row{i64(region), i64(qty)}, std::nullopt}, out);
+        REQUIRE(agg.apply({Row{str(id)}, Row{i64(region), i64(qty)}, std::nullopt}, out));
     };
     insert("a", 1, 5);
     insert("b", 1, 9);
@@ -253,7 +254,7 @@ TEST_CASE("table aggregates: retracting the current extreme, emptied groups, fir
     CHECK(*out[1].after == Row{i64(1), i64(1), i64(5), i64(5), i64(5), i64(5), i64(5), Value{5.0}});
     out.clear();
     // Moving the last row to another group deletes this one and inserts the other.
-    agg.apply({Row{str("a")}, Row{i64(1), i64(5)}, Row{i64(2), i64(7)}}, out);
+    REQUIRE(agg.apply({Row{str("a")}, Row{i64(1), i64(5)}, Row{i64(2), i64(7)}}, out));
     REQUIRE(out.size() == 2);
     CHECK(out[0].isDelete());
     CHECK(out[0].key == Row{i64(1)});
@@ -282,11 +283,11 @@ TEST_CASE("aggregates: none arguments are skipped by sum, min, max and avg, kept
         *store, "Svc.Prices", specs, [](const Row& r) { return Row{r[0]}; }, keyThenAggregates);
     REQUIRE(store->load().isOk());
     Changes<Row, Row> out;
-    agg.insert(Row{str("k"), Value{}}, out);
+    REQUIRE(agg.insert(Row{str("k"), Value{}}, out));
     REQUIRE(out.size() == 1);
     CHECK(*out[0].after == Row{str("k"), i64(1), Value{}, Value{}, Value{}, Value{}, Value{}});
-    agg.insert(Row{str("k"), Value{1.5}}, out);
-    agg.insert(Row{str("k"), Value{}}, out);
+    REQUIRE(agg.insert(Row{str("k"), Value{1.5}}, out));
+    REQUIRE(agg.insert(Row{str("k"), Value{}}, out));
     REQUIRE(out.size() == 3);
     CHECK(*out[2].after ==
           Row{str("k"), i64(3), Value{1.5}, Value{1.5}, Value{1.5}, Value{}, Value{}});
@@ -312,9 +313,9 @@ TEST_CASE("views stack: an aggregate over an aggregate's changes", "[ops]") {
             std::string customer = smallString(rng, 12);
             ++counts[customer];
             Changes<Row, Row> mid, top;
-            perCustomer.insert(Row{Value{customer}}, mid);
+            REQUIRE(perCustomer.insert(Row{Value{customer}}, mid));
             for (const auto& c : mid) {
-                bySize.apply(c, top);
+                REQUIRE(bySize.apply(c, top));
             }
             REQUIRE(applyChanges(model, top).empty());
             if (i % 50 == 0) {
@@ -330,5 +331,62 @@ TEST_CASE("views stack: an aggregate over an aggregate's changes", "[ops]") {
             expected[Row{i64(n)}] = Row{i64(n), i64(customers)};
         }
         CHECK(model == expected);
+    }
+}
+
+TEST_CASE("aggregates: a change whose int sum would overflow is refused and changes nothing",
+          "[ops]") {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    TempDir d;
+    auto store = openMemoryStore(d.path);
+    auto arg = [](const Row& r) {
+        return r[1];
+    };
+    std::vector<AggSpec<Row>> specs{{AggKind::Count, {}}, {AggKind::Sum, arg}, {AggKind::Avg, arg}};
+    StreamAggregate<Row, Row> stream(
+        *store, "Svc.Stream", specs, [](const Row& r) { return Row{r[0]}; }, keyThenAggregates);
+    TableAggregate<Row, Row, Row> table(
+        *store, "Svc.Table", specs, [](const Row& r) { return Row{r[0]}; }, keyThenAggregates);
+    REQUIRE(store->load().isOk());
+    Changes<Row, Row> out;
+
+    SECTION("over a stream") {
+        REQUIRE(stream.insert(Row{str("g"), i64(kMax)}, out));
+        out.clear();
+        CHECK_FALSE(stream.insert(Row{str("g"), i64(1)}, out));
+        CHECK(out.empty());
+        CHECK(*stream.table().find(Row{str("g")}) ==
+              Row{str("g"), i64(1), i64(kMax), Value{static_cast<double>(kMax)}});
+        REQUIRE(stream.insert(Row{str("g"), i64(kMin)}, out));  // back in range
+        CHECK(*stream.table().find(Row{str("g")}) == Row{str("g"), i64(2), i64(-1), Value{-0.5}});
+        CHECK_FALSE(stream.insert(Row{str("g"), i64(kMin)}, out));
+        CHECK(stream.insert(Row{str("other"), i64(kMin)}, out));  // groups are separate
+    }
+    SECTION("over a table: adding, retracting, updating within a group and across groups") {
+        auto change = [](const char* id, std::optional<Row> before, std::optional<Row> after) {
+            return Change<Row, Row>{Row{str(id)}, std::move(before), std::move(after)};
+        };
+        REQUIRE(table.apply(change("a", std::nullopt, Row{str("g"), i64(kMax)}), out));
+        REQUIRE(table.apply(change("b", std::nullopt, Row{str("g"), i64(-1)}), out));
+        REQUIRE(table.apply(change("c", std::nullopt, Row{str("g"), i64(1)}), out));
+        Row full{str("g"), i64(3), i64(kMax), Value{static_cast<double>(kMax) / 3}};
+        CHECK(*table.table().find(Row{str("g")}) == full);
+        out.clear();
+        // Deleting b leaves kMax + 1.
+        CHECK_FALSE(table.apply(change("b", Row{str("g"), i64(-1)}, std::nullopt), out));
+        // Moving b to another group retracts it here: the same overflow.
+        CHECK_FALSE(table.apply(change("b", Row{str("g"), i64(-1)}, Row{str("h"), i64(-1)}), out));
+        CHECK(out.empty());
+        CHECK(*table.table().find(Row{str("g")}) == full);
+        CHECK(table.table().find(Row{str("h")}) == nullptr);
+        // Within the group, -1 -> -2 ends in range although retracting first would not be.
+        REQUIRE(table.apply(change("b", Row{str("g"), i64(-1)}, Row{str("g"), i64(-2)}), out));
+        CHECK(*table.table().find(Row{str("g")}) ==
+              Row{str("g"), i64(3), i64(kMax - 1), Value{static_cast<double>(kMax - 1) / 3}});
+        // An insert into a group whose sum would overflow.
+        CHECK_FALSE(table.apply(change("e", std::nullopt, Row{str("g"), i64(2)}), out));
+        CHECK(*table.table().find(Row{str("g")}) ==
+              Row{str("g"), i64(3), i64(kMax - 1), Value{static_cast<double>(kMax - 1) / 3}});
     }
 }

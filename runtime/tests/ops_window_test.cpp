@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 using namespace flow::rt;
@@ -193,7 +194,7 @@ struct WindowSpecCase {
             if (in.advanceOnly) {
                 agg.advanceTo(in.time);
             } else {
-                agg.insert(in.row, in.time, out);
+                REQUIRE(agg.insert(in.row, in.time, out));
             }
         }
         std::string state() {
@@ -257,8 +258,9 @@ struct Fixture {
             windowRow);
         REQUIRE(store->load().isOk());
     }
-    void add(std::int64_t time, std::int64_t qty = 1) {
-        agg->insert(Row{Value{std::string("k")}, {}, qty}, time, out);
+    void add(std::int64_t time, std::int64_t qty = 1) { REQUIRE(tryAdd(time, qty)); }
+    bool tryAdd(std::int64_t time, std::int64_t qty) {
+        return agg->insert(Row{Value{std::string("k")}, {}, qty}, time, out);
     }
     const Row* row(std::int64_t start) {
         return agg->table().find(Windowed<Row>{Row{Value{std::string("k")}}, start});
@@ -405,4 +407,38 @@ TEST_CASE("advancing time without events closes windows", "[ops]") {
     f.add(5);
     CHECK(f.agg->lateEvents() == 1);
     CHECK((*f.row(0))[3] == i64(2));
+}
+
+TEST_CASE("windows: an event whose int sum would overflow in any of its windows changes nothing",
+          "[ops]") {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    SECTION("hopping: nothing is half-applied, and event time does not move") {
+        Fixture f(WindowSpec::hopping(10, 5, 0));
+        f.add(4, kMax - 1);  // [0, 10): kMax - 1
+        f.add(6, 1);         // [0, 10): kMax, [5, 15): 1
+        f.out.clear();
+        CHECK_FALSE(f.tryAdd(9, 1));  // [5, 15) would be 2, [0, 10) would overflow
+        CHECK(f.out.empty());
+        CHECK((*f.row(0))[4] == i64(kMax));
+        CHECK((*f.row(5))[4] == i64(1));
+        CHECK((*f.row(5))[3] == i64(1));
+        CHECK(f.agg->watermark() == 6);
+        f.add(9, -1);  // the same windows take an event that fits
+        CHECK((*f.row(0))[4] == i64(kMax - 1));
+        CHECK((*f.row(5))[4] == i64(0));
+    }
+    SECTION("sessions: a merge whose sum would overflow leaves both sessions") {
+        Fixture f(WindowSpec::session(10, 100));
+        f.add(0, kMax);
+        f.add(18, 1);
+        f.out.clear();
+        CHECK_FALSE(f.tryAdd(9, 0));  // would bridge [0, 10) and [18, 28)
+        CHECK(f.out.empty());
+        CHECK((*f.row(0))[4] == i64(kMax));
+        CHECK((*f.row(18))[4] == i64(1));
+        f.add(9, -1);  // kMax + 1 - 1: fits, whatever the order of the merge
+        CHECK(f.row(18) == nullptr);
+        CHECK((*f.row(0))[4] == i64(kMax));
+        CHECK((*f.row(0))[3] == i64(3));
+    }
 }

@@ -263,3 +263,64 @@ TEST_CASE("dynamic rows are stored through the row codec") {
         CHECK(t.size() == 2);
     }
 }
+
+TEST_CASE("rollback puts every table back as it was at beginUndo; keep keeps the changes") {
+    for (const char* kind : {"memory", "rocksdb"}) {
+        for (std::uint64_t seed : {1u, 2u, 3u}) {
+            INFO(kind << " seed " << seed);
+            TempDir d;
+            std::mt19937_64 rng(seed);
+            auto store = open(kind, d.path, StoreOptions{nullptr, 50, 100, false});
+            auto* a = &store->table<std::int64_t, std::int64_t>(
+                "svc.a", scalarCodec<std::int64_t, std::int64_t>());
+            auto* b = &store->table<std::int64_t, std::int64_t>(
+                "svc.b", scalarCodec<std::int64_t, std::int64_t>());
+            REQUIRE_FALSE(store->load()->has_value());
+            std::map<std::int64_t, std::int64_t> ma, mb;  // what was kept
+            for (int round = 0; round < 300; ++round) {
+                store->beginUndo();
+                // A few changes, several to the same key, to both tables.
+                for (int i = 0, n = static_cast<int>(rng() % 8); i < n; ++i) {
+                    auto* t = rng() % 2 == 0 ? a : b;
+                    auto key = static_cast<std::int64_t>(rng() % 20);
+                    if (rng() % 3 == 0) {
+                        t->erase(key);
+                    } else {
+                        t->upsert(key) += static_cast<std::int64_t>(rng() % 100);
+                    }
+                }
+                if (rng() % 2 == 0) {
+                    store->rollback();
+                } else {
+                    store->keep();
+                    ma = contents(*a);
+                    mb = contents(*b);
+                }
+                REQUIRE(contents(*a) == ma);
+                REQUIRE(contents(*b) == mb);
+                if (round % 50 == 49) {
+                    REQUIRE(store->checkpoint("").isOk());
+                }
+            }
+            // Changes outside an undo scope are not recorded: a later rollback keeps them.
+            a->upsert(1000) = 1;
+            store->beginUndo();
+            a->upsert(1000) = 2;
+            store->rollback();
+            CHECK(*a->find(1000) == 1);
+            // What a checkpoint after a rollback stores is the state before the scope.
+            store->beginUndo();
+            b->upsert(7) = -1;
+            b->erase(3);
+            store->rollback();
+            auto before = contents(*b);
+            REQUIRE(store->checkpoint("m").isOk());
+            store.reset();
+            auto again = open(kind, d.path, StoreOptions{nullptr, 50, 100, false});
+            auto& b2 = again->table<std::int64_t, std::int64_t>(
+                "svc.b", scalarCodec<std::int64_t, std::int64_t>());
+            REQUIRE(again->load()->has_value());
+            CHECK(contents(b2) == before);
+        }
+    }
+}

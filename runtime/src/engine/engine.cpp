@@ -347,6 +347,15 @@ struct Engine::Impl final : engine::Host {
         std::vector<std::function<void(std::int64_t)>> timeListeners;
         std::vector<std::function<std::uint64_t()>> lateCounters;
         std::vector<std::shared_ptr<void>> operators;
+        /// While an event is processed, what it emits waits here: appended when the
+        /// event succeeds, dropped when it fails.
+        struct Pending {
+            std::int32_t type;
+            OwnedRow row;
+            Envelope env;
+        };
+        std::vector<Pending> pending;
+        bool holdEmits = false;
     };
 
     Impl(Engine& e) : engine(e), p(e.program_) {}
@@ -359,6 +368,8 @@ struct Engine::Impl final : engine::Host {
     std::uint64_t ingest = 0;
     FlowCtx ctx;
     bool stopped = false;
+    bool inEvent = false;      // an input event is being processed
+    bool eventFailed = false;  // a runtime error while processing it
 
     const plan::Program& program() const override { return p; }
 
@@ -373,6 +384,9 @@ struct Engine::Impl final : engine::Host {
     }
 
     void report(std::int32_t code, std::int32_t site) {
+        if (inEvent && eventFailed) {
+            return;  // the event has failed already: its first error says why
+        }
         RuntimeError err;
         err.code = code;
         err.message = runtimeErrorText(code);
@@ -382,6 +396,7 @@ struct Engine::Impl final : engine::Host {
                            std::to_string(s.line) + ")";
         }
         engine.errors_.push_back(err);
+        eventFailed = true;
         if (engine.options_.onError == OnError::Stop) {
             stopped = true;
         }
@@ -509,6 +524,10 @@ struct Engine::Impl final : engine::Host {
     /// Appends an event to the service's log, unless a replay regenerates one that is
     /// already there (same deterministic id): then only the output position moves.
     void emit(ServiceRt& s, std::int32_t type, OwnedRow row, const Envelope& env) {
+        if (s.holdEmits) {
+            s.pending.push_back({type, std::move(row), env});
+            return;
+        }
         auto found = s.replayed.find(env.id);
         if (found != s.replayed.end()) {
             s.outputPos = std::max(s.outputPos, found->second + 1);
@@ -860,17 +879,41 @@ struct Engine::Impl final : engine::Host {
                                               " at seq " + std::to_string(in.seq) + ": " +
                                               st.toString(),
                                           0});
+            } else {
+                ++engine.failed_;  // the upcast's runtime error is reported
             }
             return;
         }
         s.cause = &ev;
         s.emitIndex = 0;
+        // One event is all or nothing: a runtime error anywhere in its processing undoes
+        // its changes to every table of the service and drops what it emitted.
+        inEvent = true;
+        eventFailed = false;
+        s.store->beginUndo();
+        s.holdEmits = true;
         auto it = s.consumers.find(ev.type);
         if (it != s.consumers.end()) {
             for (auto& fn : it->second) {
                 fn(ev);
+                if (eventFailed) {
+                    break;
+                }
             }
         }
+        s.holdEmits = false;
+        if (eventFailed) {
+            s.store->rollback();
+            s.pending.clear();
+            ++engine.failed_;
+        } else {
+            s.store->keep();
+            for (ServiceRt::Pending& e : s.pending) {
+                emit(s, e.type, std::move(e.row), e.env);
+            }
+            s.pending.clear();
+        }
+        inEvent = false;
         s.cause = nullptr;
         ++engine.processed_;
         ++s.sinceCheckpoint;
@@ -1014,7 +1057,10 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             auto in = aggInput(d, t);
             if (in) {
                 ops::Changes<ops::Windowed<OwnedRow>, OwnedRow> out;
-                op->insert(*in, ev.env.e.time, out);
+                if (!op->insert(*in, ev.env.e.time, out)) {
+                    report(FLOW_ERR_OVERFLOW, d.site);
+                    return;
+                }
                 // Views reading the windowed table see its rows keyed by (group, start).
                 for (auto& c : out) {
                     propagate(target, RowChange{windowedKey(target, c.key), std::move(c.before),
@@ -1045,7 +1091,10 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
                 return;
             }
             ops::Changes<OwnedRow, OwnedRow> out;
-            op->insert(*in, out);
+            if (!op->insert(*in, out)) {
+                report(FLOW_ERR_OVERFLOW, d.site);
+                return;
+            }
             for (const RowChange& c : out) {
                 propagate(target, c);
             }
@@ -1075,13 +1124,16 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             return aggInput(d, t);
         };
         tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back(
-            [this, op, target, asInput](const RowChange& c) {
+            [this, &d, op, target, asInput](const RowChange& c) {
                 ops::Change<OwnedRow, AggIn> in{c.key, asInput(c.before), asInput(c.after)};
                 if (!in.before && !in.after) {
                     return;
                 }
                 ops::Changes<OwnedRow, OwnedRow> out;
-                op->apply(in, out);
+                if (!op->apply(in, out)) {
+                    report(FLOW_ERR_OVERFLOW, d.site);
+                    return;
+                }
                 for (const RowChange& oc : out) {
                     propagate(target, oc);
                 }

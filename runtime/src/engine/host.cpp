@@ -190,7 +190,7 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
     std::cerr << "ingested " << good << " events (" << bad << " bad lines) and " << commands
               << " commands (" << refused << " rejected or failed); " << duplicates
               << " lines already in the logs; " << engine.eventsProcessed() << " events processed; "
-              << engine.lateEvents() << " late events\n";
+              << engine.eventsFailed() << " failed; " << engine.lateEvents() << " late events\n";
     return bad > 0 && o.onBadInput == "fail" ? 1 : 0;
 }
 

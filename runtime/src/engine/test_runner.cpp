@@ -75,7 +75,7 @@ private:
             std::optional<std::int64_t> time;
             // -1 is the plan's "no `at`" (so `at` cannot name exactly 1969-12-31T23:59:59.999999Z);
             // every other time, before 1970 included, is a time.
-            if (s.atMicros != -1) {
+            if (s.hasAt) {
                 time = s.atMicros;
                 if (s.atMicros > engine_.clock()) {
                     engine_.setClock(s.atMicros);

@@ -2,6 +2,7 @@
 #include "flow/rt/ops/accumulator.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace flow::rt::ops {
 
@@ -48,6 +49,19 @@ const char* aggKindName(AggKind k) {
         return "last";
     }
     return "?";
+}
+
+void ExactSum::take(const Value& v, int sign) {
+    if (std::holds_alternative<std::int64_t>(v)) {
+        sum_ += sign * absl::int128(asInt(v));
+    } else if (std::holds_alternative<double>(v)) {
+        floats_ = true;
+    }
+}
+
+bool ExactSum::fits() const {
+    return floats_ || (sum_ >= std::numeric_limits<std::int64_t>::min() &&
+                       sum_ <= std::numeric_limits<std::int64_t>::max());
 }
 
 Value addValues(const Value& a, const Value& b) {

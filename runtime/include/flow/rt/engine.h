@@ -114,6 +114,9 @@ public:
     std::uint64_t lateEvents() const;
     const plan::Program& program() const { return program_; }
     std::uint64_t eventsProcessed() const { return processed_; }
+    /// Events whose processing failed with a runtime error (--on-error): their effects
+    /// on the service's tables and the events they would have emitted were discarded.
+    std::uint64_t eventsFailed() const { return failed_; }
 
     struct Impl;
 
@@ -125,6 +128,7 @@ private:
     std::vector<EventRecord> emitted_;
     std::vector<RuntimeError> errors_;
     std::uint64_t processed_ = 0;
+    std::uint64_t failed_ = 0;
     std::unique_ptr<Impl> impl_;
 };
 

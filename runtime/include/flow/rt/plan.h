@@ -169,6 +169,7 @@ struct Derived {
     std::vector<Aggregate> aggregates;
     std::int32_t project = -1;
     std::int32_t aggLayout = -1;
+    std::int32_t site = -1;  // Program::sites: where an operator's runtime error is reported
 };
 
 struct Command {
@@ -221,7 +222,8 @@ struct TestStep {
     std::int32_t version = -1;
     std::int32_t command = -1;
     std::int32_t row = -1;
-    std::int64_t atMicros = -1;
+    bool hasAt = false;  // given ... at atMicros
+    std::int64_t atMicros = 0;
     Outcome outcome = Outcome::Unchecked;
     bool hasReason = false;
     std::string reason;

@@ -31,10 +31,23 @@ struct TableCodec {
     std::function<bool(std::string_view, V&)> decodeValue;
 };
 
+class TableBase;
+
+/// A store's undo journal: while `active`, each table records the old version of every
+/// row it changes, and lists itself in `touched` on its first change.
+struct UndoJournal {
+    bool active = false;
+    std::vector<TableBase*> touched;
+};
+
 /// The part of a table a store drives: persistence, independent of K and V.
 class TableBase {
 public:
     virtual ~TableBase() = default;
+    /// Puts back every row changed since the journal became active (newest first).
+    virtual void undo() = 0;
+    /// Forgets the recorded old rows: the changes stay.
+    virtual void forgetUndo() = 0;
     virtual const std::string& name() const = 0;
     /// Every live row as (key bytes, value bytes), in no particular order.
     virtual void exportRows(const std::function<void(std::string_view, std::string_view)>& fn) = 0;
@@ -98,7 +111,32 @@ public:
     template <typename K, typename V>
     StateTable<K, V>& table(const std::string& name, TableCodec<K, V> codec);
 
+    /// Starts recording: until `keep` or `rollback`, every change to any table can be
+    /// undone. The engine wraps each event's processing in one, so an event that fails
+    /// with a runtime error leaves no trace in any table (nothing half-applied).
+    void beginUndo() {
+        keep();
+        undo_.active = true;
+    }
+    /// Keeps the changes made since `beginUndo` and stops recording.
+    void keep() {
+        for (TableBase* t : undo_.touched) {
+            t->forgetUndo();
+        }
+        undo_.touched.clear();
+        undo_.active = false;
+    }
+    /// Puts every table back as it was at `beginUndo` and stops recording.
+    void rollback() {
+        for (auto it = undo_.touched.rbegin(); it != undo_.touched.rend(); ++it) {
+            (*it)->undo();
+        }
+        undo_.touched.clear();
+        undo_.active = false;
+    }
+
 protected:
+    UndoJournal undo_;
     virtual RocksAccess* rocksAccess() { return nullptr; }
     virtual std::size_t maxCachedRows() const { return 0; }
     std::map<std::string, std::unique_ptr<TableBase>> tables_;

@@ -4,16 +4,47 @@
 #include "flow/rt/state_store.h"
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace flow::rt {
+
+/// The old versions of the rows a table changed while its store's journal was active
+/// (none: the row was absent), oldest first.
+template <typename K, typename V>
+class UndoLog {
+public:
+    explicit UndoLog(UndoJournal* journal) : journal_(journal) {}
+
+    bool recording() const { return journal_ != nullptr && journal_->active; }
+    void record(TableBase* table, const K& key, const V* old) {
+        if (entries_.empty()) {
+            journal_->touched.push_back(table);
+        }
+        entries_.emplace_back(key, old != nullptr ? std::optional<V>(*old) : std::nullopt);
+    }
+    /// Calls restore(key, old) newest first, then forgets.
+    template <typename F>
+    void undo(F&& restore) {
+        for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+            restore(it->first, std::move(it->second));
+        }
+        entries_.clear();
+    }
+    void forget() { entries_.clear(); }
+
+private:
+    UndoJournal* journal_;
+    std::vector<std::pair<K, std::optional<V>>> entries_;
+};
 
 /// A flat hash map; the whole table is written at each checkpoint.
 template <typename K, typename V>
 class MemoryTable final : public StateTable<K, V> {
 public:
-    MemoryTable(std::string name, TableCodec<K, V> codec)
-        : name_(std::move(name)), codec_(std::move(codec)) {}
+    MemoryTable(std::string name, TableCodec<K, V> codec, UndoJournal* journal)
+        : name_(std::move(name)), codec_(std::move(codec)), undo_(journal) {}
 
     const std::string& name() const override { return name_; }
     const V* find(const K& key) override {
@@ -21,13 +52,35 @@ public:
         return it == rows_.end() ? nullptr : &it->second;
     }
     V& upsert(const K& key, bool* created) override {
+        if (undo_.recording()) {
+            undo_.record(this, key, find(key));
+        }
         auto [it, inserted] = rows_.try_emplace(key);
         if (created != nullptr) {
             *created = inserted;
         }
         return it->second;
     }
-    bool erase(const K& key) override { return rows_.erase(key) > 0; }
+    bool erase(const K& key) override {
+        if (undo_.recording()) {
+            const V* old = find(key);
+            if (old == nullptr) {
+                return false;
+            }
+            undo_.record(this, key, old);
+        }
+        return rows_.erase(key) > 0;
+    }
+    void undo() override {
+        undo_.undo([this](const K& key, std::optional<V> old) {
+            if (old) {
+                rows_.insert_or_assign(key, std::move(*old));
+            } else {
+                rows_.erase(key);
+            }
+        });
+    }
+    void forgetUndo() override { undo_.forget(); }
     void forEach(const std::function<void(const K&, const V&)>& fn) override {
         for (const auto& [k, v] : rows_) {
             fn(k, v);
@@ -67,6 +120,7 @@ public:
 private:
     std::string name_;
     TableCodec<K, V> codec_;
+    UndoLog<K, V> undo_;
     absl::flat_hash_map<K, V> rows_;
 };
 
@@ -77,8 +131,10 @@ private:
 template <typename K, typename V>
 class RocksTable final : public StateTable<K, V> {
 public:
-    RocksTable(std::string name, TableCodec<K, V> codec, RocksAccess* db, std::size_t maxCached)
-        : name_(std::move(name)), codec_(std::move(codec)), db_(db), maxCached_(maxCached) {
+    RocksTable(std::string name, TableCodec<K, V> codec, RocksAccess* db, std::size_t maxCached,
+               UndoJournal* journal)
+        : name_(std::move(name)), codec_(std::move(codec)), db_(db), maxCached_(maxCached),
+          undo_(journal) {
         prefix_ = tablePrefix(name_);
     }
 
@@ -109,6 +165,9 @@ public:
         if (created != nullptr) {
             *created = e->absent;
         }
+        if (undo_.recording()) {
+            undo_.record(this, key, e->absent ? nullptr : &e->value);
+        }
         if (e->absent) {
             e->value = V{};
             e->absent = false;
@@ -120,6 +179,9 @@ public:
         Entry* e = lookup(key);
         if (e == nullptr || e->absent) {
             return false;
+        }
+        if (undo_.recording()) {
+            undo_.record(this, key, &e->value);
         }
         e->absent = true;
         e->value = V{};
@@ -194,6 +256,17 @@ public:
         cache_.clear();
         dirty_.clear();
     }
+    void undo() override {
+        // The rows recorded were read into the cache when changed, and the cache is only
+        // dropped at a checkpoint, never while the journal is active.
+        undo_.undo([this](const K& key, std::optional<V> old) {
+            Entry& e = cache_.at(key);
+            e.absent = !old.has_value();
+            e.value = old ? std::move(*old) : V{};
+            markDirty(key, e);
+        });
+    }
+    void forgetUndo() override { undo_.forget(); }
 
 private:
     struct Entry {
@@ -233,6 +306,7 @@ private:
     TableCodec<K, V> codec_;
     RocksAccess* db_;
     std::size_t maxCached_;
+    UndoLog<K, V> undo_;
     absl::flat_hash_map<K, Entry> cache_;
     std::vector<K> dirty_;
 };
@@ -245,9 +319,9 @@ StateTable<K, V>& Store::table(const std::string& name, TableCodec<K, V> codec) 
     }
     std::unique_ptr<StateTable<K, V>> t;
     if (RocksAccess* db = rocksAccess()) {
-        t = std::make_unique<RocksTable<K, V>>(name, std::move(codec), db, maxCachedRows());
+        t = std::make_unique<RocksTable<K, V>>(name, std::move(codec), db, maxCachedRows(), &undo_);
     } else {
-        t = std::make_unique<MemoryTable<K, V>>(name, std::move(codec));
+        t = std::make_unique<MemoryTable<K, V>>(name, std::move(codec), &undo_);
     }
     StateTable<K, V>& ref = *t;
     tables_.emplace(name, std::move(t));

@@ -9,6 +9,7 @@
 #include "flow/rt/ops/state_codec.h"
 #include "flow/rt/value.h"
 
+#include <absl/numeric/int128.h>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -64,8 +65,26 @@ void accMerge(AggKind kind, AggAcc& into, const AggAcc& from);
 /// The aggregate's value: none where no value was seen (avg, min, max, sum of only nones).
 Value accResult(AggKind kind, const AggAcc& acc);
 
-/// Int + int stays int (wrapping on overflow; TODO(spec): an overflow error), anything
-/// with a float is float. None is the identity.
+/// A sum computed exactly (128 bits), to check before a change is applied that an int
+/// sum or avg stays within 64 bits: LANGUAGE.md §3 makes int overflow a runtime error,
+/// so an operator applies no change that would overflow. None adds nothing; a float
+/// sum always fits.
+class ExactSum {
+public:
+    void add(const Value& v) { take(v, 1); }
+    void subtract(const Value& v) { take(v, -1); }
+    bool fits() const;
+
+private:
+    void take(const Value& v, int sign);
+
+    absl::int128 sum_ = 0;
+    bool floats_ = false;
+};
+
+/// Int + int stays int (wrapping, modulo 2^64: callers check an `ExactSum` first, so a
+/// retraction followed by an addition that ends within range is exact), anything with a
+/// float is float. None is the identity.
 Value addValues(const Value& a, const Value& b);
 Value subtractValues(const Value& a, const Value& b);
 
@@ -95,6 +114,42 @@ public:
             }
         }
         return out;
+    }
+
+    /// Whether retracting `minus` from `g` (null: nothing) and adding `plus` (null:
+    /// nothing) keeps every int sum within 64 bits; `g` null is an empty group.
+    bool fits(const GroupAcc* g, const std::vector<Value>* minus,
+              const std::vector<Value>* plus) const {
+        return fitsMerged(g != nullptr ? std::vector<const GroupAcc*>{g}
+                                       : std::vector<const GroupAcc*>{},
+                          minus, plus);
+    }
+
+    /// Whether merging `parts` into one group, retracting `minus` and adding `plus` (either
+    /// null: nothing) keeps every int sum within 64 bits, whatever the order of the steps.
+    bool fitsMerged(const std::vector<const GroupAcc*>& parts, const std::vector<Value>* minus,
+                    const std::vector<Value>* plus) const {
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            if (specs_[i].kind != AggKind::Sum && specs_[i].kind != AggKind::Avg) {
+                continue;
+            }
+            ExactSum sum;
+            for (const GroupAcc* g : parts) {
+                if (i < g->aggs.size()) {
+                    sum.add(g->aggs[i].value);
+                }
+            }
+            if (minus != nullptr) {
+                sum.subtract((*minus)[i]);
+            }
+            if (plus != nullptr) {
+                sum.add((*plus)[i]);
+            }
+            if (!sum.fits()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void add(GroupAcc& g, const std::vector<Value>& args, std::int64_t seq,

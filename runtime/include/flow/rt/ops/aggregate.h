@@ -37,15 +37,22 @@ public:
           rows_(stateTable<K, O>(store, name)),
           acc_(stateTable<K, GroupAcc>(store, name + "#acc")) {}
 
-    /// Adds one event to its group and emits the group's new row.
-    void insert(const R& event, Changes<K, O>& out) {
+    /// Adds one event to its group and emits the group's new row. False, with nothing
+    /// changed and nothing emitted, when an int sum would overflow.
+    [[nodiscard]] bool insert(const R& event, Changes<K, O>& out) {
         K key = groupKey_(event);
+        std::vector<Value> args = aggs_.args(event);
+        // One lookup: a group created here is empty, and one int always fits.
         GroupAcc& g = acc_.upsert(key);
-        aggs_.add(g, aggs_.args(event), g.rows, false);
+        if (!aggs_.fits(&g, nullptr, &args)) {
+            return false;
+        }
+        aggs_.add(g, args, g.rows, false);
         O row = project_(key, aggs_.results(g));
         std::optional<O> before = copyOf(rows_.find(key));
         rows_.upsert(key) = row;
         emitChange(out, key, std::move(before), std::optional<O>(std::move(row)));
+        return true;
     }
 
     /// The view's rows, as queries and joins read them.
@@ -86,15 +93,32 @@ public:
     }
 
     /// Applies one input change; emits the old group's change, then the new group's.
-    void apply(const Change<IK, R>& change, Changes<K, O>& out) {
+    /// False, with nothing changed and nothing emitted, when an int sum would overflow
+    /// (checked for the final state: an update within one group is retract and add).
+    [[nodiscard]] bool apply(const Change<IK, R>& change, Changes<K, O>& out) {
         std::optional<K> from, to;
+        std::vector<Value> oldArgs, newArgs;
         if (change.before) {
             from = groupKey_(*change.before);
-            retract(*from, change.key, *change.before);
+            oldArgs = aggs_.args(*change.before);
         }
         if (change.after) {
             to = groupKey_(*change.after);
-            add(*to, change.key, *change.after);
+            newArgs = aggs_.args(*change.after);
+        }
+        if (from && to && *from == *to) {
+            if (!aggs_.fits(acc_.find(*from), &oldArgs, &newArgs)) {
+                return false;
+            }
+        } else if ((from && !aggs_.fits(acc_.find(*from), &oldArgs, nullptr)) ||
+                   (to && !aggs_.fits(acc_.find(*to), nullptr, &newArgs))) {
+            return false;
+        }
+        if (from) {
+            retract(*from, change.key, oldArgs);
+        }
+        if (to) {
+            add(*to, change.key, std::move(newArgs));
         }
         if (from) {
             publish(*from, out);
@@ -102,13 +126,13 @@ public:
         if (to && to != from) {
             publish(*to, out);
         }
+        return true;
     }
 
     StateTable<K, O>& table() { return rows_; }
 
 private:
-    void add(const K& key, const IK& rowKey, const R& row) {
-        std::vector<Value> args = aggs_.args(row);
+    void add(const K& key, const IK& rowKey, std::vector<Value> args) {
         GroupAcc& g = acc_.upsert(key);
         aggs_.add(g, args, 0, true);
         if (order_) {
@@ -120,8 +144,7 @@ private:
         }
     }
 
-    void retract(const K& key, const IK& rowKey, const R& row) {
-        std::vector<Value> args = aggs_.args(row);
+    void retract(const K& key, const IK& rowKey, const std::vector<Value>& args) {
         GroupAcc& g = acc_.upsert(key);
         aggs_.retract(g, args);
         if (g.rows <= 0) {

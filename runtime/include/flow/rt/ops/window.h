@@ -157,15 +157,23 @@ public:
         }
     }
 
-    /// Adds one event with event time `time` (microseconds).
-    void insert(const R& event, std::int64_t time, Changes<Key, O>& out) {
-        std::int64_t w = moveTime(time);
-        bool accepted = spec_.kind == WindowKind::Session ? insertSession(event, time, w, out)
-                                                          : insertFixed(event, time, w, out);
-        if (!accepted) {
+    /// Adds one event with event time `time` (microseconds). False, with nothing changed
+    /// (not even event time) and nothing emitted, when an int sum would overflow in one
+    /// of the event's windows.
+    [[nodiscard]] bool insert(const R& event, std::int64_t time, Changes<Key, O>& out) {
+        std::optional<std::int64_t> maxTime = meta_.find("maxTime");
+        std::int64_t w = (maxTime && *maxTime > time ? *maxTime : time) - spec_.grace;
+        Outcome outcome = spec_.kind == WindowKind::Session ? insertSession(event, time, w, out)
+                                                            : insertFixed(event, time, w, out);
+        if (outcome == Outcome::Overflow) {
+            return false;
+        }
+        moveTime(time);
+        if (outcome == Outcome::Late) {
             meta_.set("late", meta_.get("late") + 1);
         }
         closeUpTo(w);
+        return true;
     }
 
     /// Moves event time to `time` without an event (`advance time`, an idle input's
@@ -185,6 +193,8 @@ public:
     StateTable<Key, O>& table() { return rows_; }
 
 private:
+    enum class Outcome : std::uint8_t { Added, Late, Overflow };
+
     /// Records event time `time`; returns the watermark.
     std::int64_t moveTime(std::int64_t time) {
         std::optional<std::int64_t> maxTime = meta_.find("maxTime");
@@ -194,7 +204,7 @@ private:
         return *watermark();
     }
 
-    bool insertFixed(const R& event, std::int64_t t, std::int64_t w, Changes<Key, O>& out) {
+    Outcome insertFixed(const R& event, std::int64_t t, std::int64_t w, Changes<Key, O>& out) {
         std::vector<std::int64_t> starts;  // ascending, open windows only
         std::int64_t last = floorDiv(t, spec_.every) * spec_.every;
         for (std::int64_t s = last; s + spec_.size > t; s -= spec_.every) {
@@ -203,11 +213,16 @@ private:
             }
         }
         if (starts.empty()) {
-            return false;
+            return Outcome::Late;
         }
         std::reverse(starts.begin(), starts.end());
         K group = groupKey_(event);
         std::vector<Value> args = aggs_.args(event);
+        for (std::int64_t s : starts) {
+            if (!aggs_.fits(acc_->find(Key{group, s}), nullptr, &args)) {
+                return Outcome::Overflow;
+            }
+        }
         std::int64_t seq = meta_.next("seq");
         for (std::int64_t s : starts) {
             Key key{group, s};
@@ -220,10 +235,10 @@ private:
             }
             publish(key, O(project_(group, WindowBounds{s, s + spec_.size}, values)), out);
         }
-        return true;
+        return Outcome::Added;
     }
 
-    bool insertSession(const R& event, std::int64_t t, std::int64_t w, Changes<Key, O>& out) {
+    Outcome insertSession(const R& event, std::int64_t t, std::int64_t w, Changes<Key, O>& out) {
         K group = groupKey_(event);
         SessionGroup sg;
         if (const SessionGroup* found = sessions_->find(group)) {
@@ -239,19 +254,27 @@ private:
             if (closed) {
                 saveSessions(group, sg);
             }
-            return false;
+            return Outcome::Late;
         }
         SessionAcc merged{t, end, GroupAcc{}};
         std::vector<SessionAcc> kept, absorbed;
         for (SessionAcc& s : sg.open) {
             (overlaps(s) ? absorbed : kept).push_back(std::move(s));
         }
+        std::vector<Value> args = aggs_.args(event);
+        std::vector<const GroupAcc*> parts;
+        for (const SessionAcc& s : absorbed) {
+            parts.push_back(&s.acc);
+        }
+        if (!aggs_.fitsMerged(parts, nullptr, &args)) {
+            return Outcome::Overflow;  // only `sg`, a copy, has changed
+        }
         for (const SessionAcc& s : absorbed) {  // ascending start
             merged.start = std::min(merged.start, s.start);
             merged.end = std::max(merged.end, s.end);
             aggs_.merge(merged.acc, s.acc);
         }
-        aggs_.add(merged.acc, aggs_.args(event), meta_.next("seq"), false);
+        aggs_.add(merged.acc, args, meta_.next("seq"), false);
         for (const SessionAcc& s : absorbed) {
             if (s.start != merged.start) {
                 Key old{group, s.start};
@@ -272,7 +295,7 @@ private:
         kept.insert(at, std::move(merged));
         sg.open = std::move(kept);
         saveSessions(group, sg);
-        return true;
+        return Outcome::Added;
     }
 
     /// Moves sessions ending at or before the watermark from open to closed; false if
