@@ -30,6 +30,11 @@ public:
     virtual ~Cursor() = default;
     /// The next record, or Unavailable at the end.
     virtual Status next(std::string& record, std::uint64_t& seq) = 0;
+    /// Moves past the next record without returning it (its content came another way).
+    virtual Status skip(std::uint64_t& seq) {
+        std::string unused;
+        return next(unused, seq);
+    }
 };
 
 class ServiceLog {
@@ -52,6 +57,13 @@ public:
                 return Status::unavailable("end");
             }
             record = log_.records_[next_];
+            seq = next_++;
+            return Status::ok();
+        }
+        Status skip(std::uint64_t& seq) override {
+            if (next_ >= log_.records_.size()) {
+                return Status::unavailable("end");
+            }
             seq = next_++;
             return Status::ok();
         }
@@ -319,6 +331,17 @@ struct Engine::Impl final : engine::Host {
         OwnedRow scratch;  // lookups
     };
 
+    /// An event this engine appended to a log, kept decoded until every input reading
+    /// that log has passed it: consumers in this process take it as is instead of copying
+    /// the record and decoding it again. Only latest-version rows are kept (older ones
+    /// go through the upcasts in `decode`); after a restart the logs are read as usual.
+    struct Handoff {
+        std::uint64_t seq = 0;
+        std::int32_t type = -1;
+        Envelope env;
+        OwnedRow row;
+    };
+
     struct Input {
         std::int32_t owner = -1;  // the service whose log this is
         std::unique_ptr<Cursor> cursor;
@@ -329,6 +352,7 @@ struct Engine::Impl final : engine::Host {
         Envelope env;
         std::int32_t type = -1;
         std::int32_t version = -1;
+        const Handoff* handoff = nullptr;  // the head, decoded
     };
 
     struct ServiceRt {
@@ -356,6 +380,10 @@ struct Engine::Impl final : engine::Host {
         };
         std::vector<Pending> pending;
         bool holdEmits = false;
+        /// What was appended to this service's log, decoded, for the inputs reading it:
+        /// by seq, consecutive.
+        std::deque<Handoff> handoff;
+        bool read = false;  // some service consumes events of this log
     };
 
     Impl(Engine& e) : engine(e), p(e.program_) {}
@@ -555,6 +583,7 @@ struct Engine::Impl final : engine::Host {
             return;
         }
         s.outputPos = *seq + 1;
+        handOff(s, *seq, type, e, row);
         EventRecord rec;
         rec.type = type;
         rec.service = s.id;
@@ -609,11 +638,15 @@ struct Engine::Impl final : engine::Host {
             copyField(*ev.row.layout(), ev.row.data(), evDef.keyField, key, 0);
             key.adoptStrings();
         }
+        // The old row is kept for a change record only when a view reads this table.
+        const bool watched = !t.dependents.empty();
         const OwnedRow* found = t.rows->find(key);
         std::optional<OwnedRow> before;
         OwnedRow row;
         if (found != nullptr) {
-            before = *found;
+            if (watched) {
+                before = *found;
+            }
             row = *found;
         } else {
             row = defaults(t.plan->rowLayout, t.plan->defaults);
@@ -630,6 +663,14 @@ struct Engine::Impl final : engine::Host {
             return;
         }
         row.adoptStrings();
+        if (!watched) {
+            if (rc == FLOW_DELETE) {
+                t.rows->erase(key);
+            } else {
+                t.rows->upsert(key) = std::move(row);
+            }
+            return;
+        }
         RowChange change{key, before, std::nullopt};
         if (rc == FLOW_DELETE) {
             if (!before) {
@@ -801,6 +842,13 @@ struct Engine::Impl final : engine::Host {
     // ---- Processing ------------------------------------------------------------------------
 
     Status decode(const Input& in, Live& ev) {
+        if (in.handoff != nullptr) {
+            ev.type = in.type;
+            ev.seq = in.seq;
+            ev.env = Env(in.handoff->env);
+            ev.row = in.handoff->row;
+            return Status::ok();
+        }
         const plan::Event& def = p.events[static_cast<std::size_t>(in.type)];
         Envelope env;
         std::string_view payload;
@@ -826,9 +874,74 @@ struct Engine::Impl final : engine::Host {
         return Status::ok();
     }
 
+    /// The decoded event at `seq` of `owner`'s log, if it is still kept.
+    const Handoff* handoffAt(std::int32_t owner, std::uint64_t seq) const {
+        const std::deque<Handoff>& q = services[static_cast<std::size_t>(owner)].handoff;
+        if (q.empty() || seq < q.front().seq || seq - q.front().seq >= q.size()) {
+            return nullptr;
+        }
+        return &q[static_cast<std::size_t>(seq - q.front().seq)];
+    }
+
+    /// Keeps an event just appended at `seq` of `owner`'s log for its readers.
+    void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, const Envelope& env,
+                 const OwnedRow& row) {
+        if (!owner.read) {
+            return;
+        }
+        if (!owner.handoff.empty() && owner.handoff.back().seq + 1 != seq) {
+            owner.handoff.clear();  // a gap: what came before is read from the log
+        }
+        owner.handoff.push_back(Handoff{seq, type, env, row});
+    }
+
+    /// Drops the decoded events every input has read.
+    void trimHandoffs() {
+        for (ServiceRt& owner : services) {
+            if (owner.handoff.empty()) {
+                continue;
+            }
+            std::uint64_t low = owner.handoff.back().seq + 1;
+            for (const ServiceRt& s : services) {
+                for (const Input& in : s.inputs) {
+                    if (in.owner == owner.id) {
+                        low = std::min(low, in.position);
+                    }
+                }
+            }
+            while (!owner.handoff.empty() && owner.handoff.front().seq < low) {
+                owner.handoff.pop_front();
+            }
+        }
+    }
+
     /// Fills `in`'s head with its next consumed event; false at the end.
     bool peek(ServiceRt& s, Input& in) {
         while (!in.hasHead) {
+            if (const Handoff* h = handoffAt(in.owner, in.position)) {
+                Status st = in.cursor->skip(in.seq);
+                if (st.isOk() && in.seq == h->seq) {
+                    if (std::find(s.consumedTypes.begin(), s.consumedTypes.end(), h->type) ==
+                        s.consumedTypes.end()) {
+                        in.position = in.seq + 1;
+                        continue;
+                    }
+                    in.env = h->env;
+                    in.type = h->type;
+                    in.version = static_cast<std::int32_t>(
+                        p.events[static_cast<std::size_t>(h->type)].versions.size() - 1);
+                    in.handoff = h;
+                    in.hasHead = true;
+                    continue;
+                }
+                // The cursor and the position move together: this is a bug, not input.
+                engine.errors_.push_back({s.plan->name + ": its input moved past seq " +
+                                              std::to_string(in.position) + " unexpectedly",
+                                          0});
+                stopped = true;
+                return false;
+            }
+            in.handoff = nullptr;
             Status st = in.cursor->next(in.record, in.seq);
             if (!st) {
                 if (st.code() != StatusCode::Unavailable) {
@@ -872,6 +985,7 @@ struct Engine::Impl final : engine::Host {
         Live ev;
         Status st = decode(in, ev);
         in.hasHead = false;
+        in.handoff = nullptr;
         in.position = in.seq + 1;
         if (!st) {
             if (st.message() != "upcast failed") {
@@ -950,6 +1064,7 @@ struct Engine::Impl final : engine::Host {
                 }
             }
         }
+        trimHandoffs();
         for (ServiceRt& s : services) {
             FLOW_RT_TRY(s.log->commit());
             // In memory (no data directory) there is nothing to make durable.
@@ -1091,7 +1206,8 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
                 return;
             }
             ops::Changes<OwnedRow, OwnedRow> out;
-            if (!op->insert(*in, out)) {
+            if (!op->insert(*in, out,
+                            !tables[static_cast<std::size_t>(target)].dependents.empty())) {
                 report(FLOW_ERR_OVERFLOW, d.site);
                 return;
             }
@@ -1404,6 +1520,7 @@ Status Engine::Impl::open() {
             Input in;
             in.owner = owner;
             s.inputs.push_back(std::move(in));
+            services[static_cast<std::size_t>(owner)].read = true;
         }
     }
     // Checkpoints: positions, and what was emitted after them.
@@ -1536,6 +1653,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     rec.seq = *seq;
     rec.envelope = e;
     if (static_cast<std::size_t>(version) + 1 == ev.versions.size()) {
+        m.handOff(owner, *seq, event, e, row);
         rec.row = row;
     } else {
         // What handlers will see: the row read through the upcasts.

@@ -37,9 +37,10 @@ public:
           rows_(stateTable<K, O>(store, name)),
           acc_(stateTable<K, GroupAcc>(store, name + "#acc")) {}
 
-    /// Adds one event to its group and emits the group's new row. False, with nothing
-    /// changed and nothing emitted, when an int sum would overflow.
-    [[nodiscard]] bool insert(const R& event, Changes<K, O>& out) {
+    /// Adds one event to its group and emits the group's new row (unless `changes` is
+    /// false: nobody reads them, so the old row is neither looked up nor copied). False,
+    /// with nothing changed and nothing emitted, when an int sum would overflow.
+    [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
         K key = groupKey_(event);
         std::vector<Value> args = aggs_.args(event);
         // One lookup: a group created here is empty, and one int always fits.
@@ -49,6 +50,10 @@ public:
         }
         aggs_.add(g, args, g.rows, false);
         O row = project_(key, aggs_.results(g));
+        if (!changes) {
+            rows_.upsert(key) = std::move(row);
+            return true;
+        }
         std::optional<O> before = copyOf(rows_.find(key));
         rows_.upsert(key) = row;
         emitChange(out, key, std::move(before), std::optional<O>(std::move(row)));
