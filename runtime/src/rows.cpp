@@ -69,10 +69,6 @@ void pointStrings(const plan::Layout& l, std::uint8_t* row, const std::string& s
     }
 }
 
-std::unique_ptr<std::uint8_t[]> allocRow(const plan::Layout& l) {
-    return std::make_unique<std::uint8_t[]>(l.size);  // zeroed
-}
-
 int compareFloats(double a, double b) {
     // A total order for sorting and keys: NaNs equal each other and sort last; 0.0 and
     // -0.0 are equal.
@@ -119,19 +115,33 @@ std::size_t optionalCount(const plan::Layout& l) {
 
 // ---- OwnedRow ---------------------------------------------------------------------------
 
-OwnedRow::OwnedRow(const plan::Layout* layout) : layout_(layout), bytes_(allocRow(*layout)) {}
+void OwnedRow::reserveFor(const plan::Layout* layout) {
+    if (layout->size > kInline) {
+        if (!heap_ || layout_ == nullptr || layout_->size != layout->size) {
+            heap_ = std::make_unique_for_overwrite<std::uint8_t[]>(layout->size);
+        }
+    } else {
+        heap_.reset();
+    }
+    layout_ = layout;
+}
 
-OwnedRow::OwnedRow(const plan::Layout* layout, const void* abiRow)
-    : layout_(layout), bytes_(allocRow(*layout)) {
+OwnedRow::OwnedRow(const plan::Layout* layout) {
+    reserveFor(layout);
+    std::memset(buf(), 0, layout->size);
+}
+
+OwnedRow::OwnedRow(const plan::Layout* layout, const void* abiRow) {
+    reserveFor(layout);
     assign(abiRow);
 }
 
-OwnedRow::OwnedRow(const OwnedRow& other) : layout_(other.layout_) {
-    if (layout_ != nullptr) {
-        bytes_ = std::make_unique<std::uint8_t[]>(layout_->size);
-        std::memcpy(bytes_.get(), other.bytes_.get(), layout_->size);
+OwnedRow::OwnedRow(const OwnedRow& other) {
+    if (other.layout_ != nullptr) {
+        reserveFor(other.layout_);
+        std::memcpy(buf(), other.buf(), layout_->size);
         strings_ = other.strings_;
-        pointStrings(*layout_, bytes_.get(), strings_);
+        pointStrings(*layout_, buf(), strings_);
     }
 }
 
@@ -141,28 +151,32 @@ OwnedRow& OwnedRow::operator=(const OwnedRow& other) {
     }
     if (other.layout_ == nullptr) {
         layout_ = nullptr;
-        bytes_.reset();
+        heap_.reset();
         strings_.clear();
         return *this;
     }
-    if (layout_ == nullptr || layout_->size != other.layout_->size) {
-        bytes_ = std::make_unique<std::uint8_t[]>(other.layout_->size);
-    }
-    layout_ = other.layout_;
-    std::memcpy(bytes_.get(), other.bytes_.get(), layout_->size);
+    reserveFor(other.layout_);
+    std::memcpy(buf(), other.buf(), layout_->size);
     strings_ = other.strings_;
-    pointStrings(*layout_, bytes_.get(), strings_);
+    pointStrings(*layout_, buf(), strings_);
     return *this;
 }
 
 OwnedRow::OwnedRow(OwnedRow&& other) noexcept
-    : layout_(other.layout_), bytes_(std::move(other.bytes_)) {
+    : layout_(other.layout_), heap_(std::move(other.heap_)) {
+    if (layout_ == nullptr) {
+        return;
+    }
+    const bool inlined = !heap_;
+    if (inlined) {
+        std::memcpy(inline_, other.inline_, layout_->size);
+    }
     // A short string lives inside the std::string object, so moving it moves the bytes:
     // the fields must then be pointed at their new place.
     const char* before = other.strings_.data();
     strings_ = std::move(other.strings_);
-    if (layout_ != nullptr && strings_.data() != before) {
-        pointStrings(*layout_, bytes_.get(), strings_);
+    if (strings_.data() != before) {
+        pointStrings(*layout_, buf(), strings_);
     }
     other.layout_ = nullptr;
     other.strings_.clear();
@@ -173,11 +187,14 @@ OwnedRow& OwnedRow::operator=(OwnedRow&& other) noexcept {
         return *this;
     }
     layout_ = other.layout_;
-    bytes_ = std::move(other.bytes_);
+    heap_ = std::move(other.heap_);
+    if (layout_ != nullptr && !heap_) {
+        std::memcpy(inline_, other.inline_, layout_->size);
+    }
     const char* before = other.strings_.data();
     strings_ = std::move(other.strings_);
     if (layout_ != nullptr && strings_.data() != before) {
-        pointStrings(*layout_, bytes_.get(), strings_);
+        pointStrings(*layout_, buf(), strings_);
     }
     other.layout_ = nullptr;
     other.strings_.clear();
@@ -200,16 +217,17 @@ void OwnedRow::assign(const void* abiRow) {
             }
         }
     }
-    if (src != bytes_.get()) {
-        std::memcpy(bytes_.get(), src, l.size);
+    std::uint8_t* row = this->buf();
+    if (src != row) {
+        std::memcpy(row, src, l.size);
     }
-    normalize(l, bytes_.get());
+    normalize(l, row);
     strings_ = std::move(buf);
-    pointStrings(l, bytes_.get(), strings_);
+    pointStrings(l, row, strings_);
 }
 
 void OwnedRow::adoptStrings() {
-    assign(bytes_.get());
+    assign(buf());
 }
 
 namespace {

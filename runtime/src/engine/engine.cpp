@@ -926,7 +926,9 @@ struct Engine::Impl final : engine::Host {
                         in.position = in.seq + 1;
                         continue;
                     }
-                    in.env = h->env;
+                    // The wave order needs these two; decode takes the rest from `h`.
+                    in.env.ingest = h->env.ingest;
+                    in.env.depth = h->env.depth;
                     in.type = h->type;
                     in.version = static_cast<std::int32_t>(
                         p.events[static_cast<std::size_t>(h->type)].versions.size() - 1);

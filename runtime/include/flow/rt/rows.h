@@ -32,8 +32,8 @@ public:
 
     bool empty() const { return layout_ == nullptr; }
     const plan::Layout* layout() const { return layout_; }
-    void* data() { return bytes_.get(); }
-    const void* data() const { return bytes_.get(); }
+    void* data() { return layout_ == nullptr ? nullptr : buf(); }
+    const void* data() const { return layout_ == nullptr ? nullptr : buf(); }
 
     /// Replaces the content with a deep copy of `abiRow` (which may point into this row).
     void assign(const void* abiRow);
@@ -49,8 +49,18 @@ public:
     std::size_t hash() const;
 
 private:
+    /// Rows up to this size (most keys and small rows) live inside the object: no
+    /// allocation to make or copy them, no pointer to chase to compare them.
+    static constexpr std::size_t kInline = 48;
+
+    std::uint8_t* buf() { return heap_ ? heap_.get() : inline_; }
+    const std::uint8_t* buf() const { return heap_ ? heap_.get() : inline_; }
+    /// Makes room for a row of `layout` (contents unspecified), replacing `layout_`'s.
+    void reserveFor(const plan::Layout* layout);
+
     const plan::Layout* layout_ = nullptr;
-    std::unique_ptr<std::uint8_t[]> bytes_;
+    std::unique_ptr<std::uint8_t[]> heap_;  // rows larger than kInline
+    alignas(8) std::uint8_t inline_[kInline];
     std::string strings_;  // the bytes every FlowStr field points into
 };
 
