@@ -10,6 +10,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <absl/container/inlined_vector.h>
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -691,15 +692,16 @@ struct Engine::Impl final : engine::Host {
 
     /// The rows of one match of a query's sources (null: a left join's missing right).
     struct Tuple {
-        std::vector<const OwnedRow*> rows;
-        std::vector<const FlowEnvelope*> envs;
+        absl::InlinedVector<const OwnedRow*, 4> rows;
+        absl::InlinedVector<const FlowEnvelope*, 4> envs;
         std::vector<OwnedRow> keep;  // rows looked up, owned while the tuple lives
     };
 
     /// Arguments of a kernel over the first `count` sources, then `extra`.
-    static std::vector<void*> sourceArgs(const plan::Derived& d, const Tuple& t, std::size_t count,
-                                         std::initializer_list<void*> extra) {
-        std::vector<void*> args;
+    static absl::InlinedVector<void*, 8> sourceArgs(const plan::Derived& d, const Tuple& t,
+                                                    std::size_t count,
+                                                    std::initializer_list<void*> extra) {
+        absl::InlinedVector<void*, 8> args;
         for (std::size_t i = 0; i < count; ++i) {
             args.push_back(t.rows[i] != nullptr ? const_cast<void*>(t.rows[i]->data()) : nullptr);
             if (d.sources[i].kind == plan::SourceKind::Event) {

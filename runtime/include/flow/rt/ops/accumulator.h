@@ -9,6 +9,7 @@
 #include "flow/rt/ops/state_codec.h"
 #include "flow/rt/value.h"
 
+#include <absl/container/inlined_vector.h>
 #include <absl/numeric/int128.h>
 #include <cstdint>
 #include <functional>
@@ -50,7 +51,8 @@ struct AggAcc {
 /// A group's (or window's) state: how many rows it holds and one AggAcc per aggregate.
 struct GroupAcc {
     std::int64_t rows = 0;
-    std::vector<AggAcc> aggs;
+    /// Inline for up to two aggregates: a group is copied whole (undo, sessions).
+    absl::InlinedVector<AggAcc, 2> aggs;
 
     bool operator==(const GroupAcc&) const = default;
 };
@@ -214,13 +216,20 @@ struct StateCodec<AggAcc> {
 
 template <>
 struct StateCodec<GroupAcc> {
+    // The same bytes as a std::vector<AggAcc> (snapshots from before it was inline).
     static void put(std::string& out, const GroupAcc& g) {
         StateCodec<std::int64_t>::put(out, g.rows);
-        StateCodec<std::vector<AggAcc>>::put(out, g.aggs);
+        StateCodec<std::vector<AggAcc>>::put(out,
+                                             std::vector<AggAcc>(g.aggs.begin(), g.aggs.end()));
     }
     static bool get(Reader& in, GroupAcc& g) {
-        return StateCodec<std::int64_t>::get(in, g.rows) &&
-               StateCodec<std::vector<AggAcc>>::get(in, g.aggs);
+        std::vector<AggAcc> aggs;
+        if (!StateCodec<std::int64_t>::get(in, g.rows) ||
+            !StateCodec<std::vector<AggAcc>>::get(in, aggs)) {
+            return false;
+        }
+        g.aggs.assign(std::make_move_iterator(aggs.begin()), std::make_move_iterator(aggs.end()));
+        return true;
     }
 };
 
