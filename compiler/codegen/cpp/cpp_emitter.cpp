@@ -391,6 +391,12 @@ void commandApi(EmitterContext& cx, std::map<std::string, ModuleApi>& modules,
                inline flow::rt::Result<flow::rt::CommandResult> $name$(Program& program, const $params$& params) {
                    return program.command($id$, params);
                }
+
+               /// The same with the caller's request id: a retry with the same id runs nothing and
+               /// answers with the events the first run emitted.
+               inline flow::rt::Result<flow::rt::CommandResult> $name$(Program& program, const $params$& params, const flow::rt::EventId& requestId) {
+                   return program.command($id$, params, requestId);
+               }
            )cc");
     declare(modules[cx.moduleOfService(c.service)].commands, mangle(c.name), p.take());
 }

@@ -353,7 +353,7 @@ struct Engine::Impl final : engine::Host {
         Envelope env;
         std::int32_t type = -1;
         std::int32_t version = -1;
-        const Handoff* handoff = nullptr;  // the head, decoded
+        Handoff* handoff = nullptr;  // the head, decoded
     };
 
     struct ServiceRt {
@@ -384,7 +384,7 @@ struct Engine::Impl final : engine::Host {
         /// What was appended to this service's log, decoded, for the inputs reading it:
         /// by seq, consecutive.
         std::deque<Handoff> handoff;
-        bool read = false;  // some service consumes events of this log
+        int readers = 0;  // the inputs reading this log
     };
 
     Impl(Engine& e) : engine(e), p(e.program_) {}
@@ -848,7 +848,11 @@ struct Engine::Impl final : engine::Host {
             ev.type = in.type;
             ev.seq = in.seq;
             ev.env = Env(in.handoff->env);
-            ev.row = in.handoff->row;
+            if (services[static_cast<std::size_t>(in.owner)].readers == 1) {
+                ev.row = std::move(in.handoff->row);  // its only reader: nobody needs it after
+            } else {
+                ev.row = in.handoff->row;
+            }
             return Status::ok();
         }
         const plan::Event& def = p.events[static_cast<std::size_t>(in.type)];
@@ -877,8 +881,8 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// The decoded event at `seq` of `owner`'s log, if it is still kept.
-    const Handoff* handoffAt(std::int32_t owner, std::uint64_t seq) const {
-        const std::deque<Handoff>& q = services[static_cast<std::size_t>(owner)].handoff;
+    Handoff* handoffAt(std::int32_t owner, std::uint64_t seq) {
+        std::deque<Handoff>& q = services[static_cast<std::size_t>(owner)].handoff;
         if (q.empty() || seq < q.front().seq || seq - q.front().seq >= q.size()) {
             return nullptr;
         }
@@ -888,7 +892,7 @@ struct Engine::Impl final : engine::Host {
     /// Keeps an event just appended at `seq` of `owner`'s log for its readers.
     void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, const Envelope& env,
                  const OwnedRow& row) {
-        if (!owner.read) {
+        if (owner.readers == 0) {
             return;
         }
         if (!owner.handoff.empty() && owner.handoff.back().seq + 1 != seq) {
@@ -920,7 +924,7 @@ struct Engine::Impl final : engine::Host {
     /// Fills `in`'s head with its next consumed event; false at the end.
     bool peek(ServiceRt& s, Input& in) {
         while (!in.hasHead) {
-            if (const Handoff* h = handoffAt(in.owner, in.position)) {
+            if (Handoff* h = handoffAt(in.owner, in.position)) {
                 Status st = in.cursor->skip(in.seq);
                 if (st.isOk() && in.seq == h->seq) {
                     if (std::find(s.consumedTypes.begin(), s.consumedTypes.end(), h->type) ==
@@ -1099,6 +1103,9 @@ struct Engine::Impl final : engine::Host {
 
     Status open();
     void setUpService(ServiceRt& s);
+    /// The events of `s`'s log that `want`, read and decoded from the log.
+    Status eventsOf(ServiceRt& s, const std::function<bool(const Envelope&)>& want,
+                    std::vector<EventRecord>& out);
 };
 
 // ---- Setting up the dataflow --------------------------------------------------------------------
@@ -1524,7 +1531,7 @@ Status Engine::Impl::open() {
             Input in;
             in.owner = owner;
             s.inputs.push_back(std::move(in));
-            services[static_cast<std::size_t>(owner)].read = true;
+            ++services[static_cast<std::size_t>(owner)].readers;
         }
     }
     // Checkpoints: positions, and what was emitted after them.
@@ -1682,7 +1689,7 @@ CommandResult Engine::command(std::int32_t command, const OwnedRow& params,
     Impl::ServiceRt& s = m.services[static_cast<std::size_t>(c.service)];
     CommandResult result;
     // A command is idempotent by its request id: one whose events are in the log is
-    // accepted again without running.
+    // accepted again without running, and answered with the events it emitted then.
     if (Status st = m.loadRequests(); !st) {
         result.failed = true;
         result.reason = st.toString();
@@ -1691,6 +1698,16 @@ CommandResult Engine::command(std::int32_t command, const OwnedRow& params,
     if (m.requests.contains(requestId)) {
         result.accepted = true;
         result.duplicate = true;
+        Status st = m.eventsOf(
+            s,
+            [&](const Envelope& e) {
+                return e.correlation == requestId && e.causation == requestId && e.depth == 1;
+            },
+            result.events);
+        if (!st) {
+            result.failed = true;
+            result.reason = st.toString();
+        }
         return result;
     }
     void* args[] = {const_cast<void*>(params.data())};
@@ -1881,42 +1898,49 @@ bool Engine::Impl::scan(const plan::Query& qu, const void* params, bool reset,
     return true;
 }
 
+Status Engine::Impl::eventsOf(ServiceRt& s, const std::function<bool(const Envelope&)>& want,
+                              std::vector<EventRecord>& out) {
+    auto cur = s.log->open(0);
+    if (!cur) {
+        return cur.status();
+    }
+    std::string rec;
+    std::uint64_t seq = 0;
+    while ((*cur)->next(rec, seq).isOk()) {
+        Input probe;
+        probe.record = rec;
+        probe.seq = seq;
+        std::string_view payload;
+        Envelope env;
+        FLOW_RT_TRY(decodeEnvelope(rec, env, payload));
+        auto it = eventByName.find(env.type);
+        if (it == eventByName.end() || !want(env)) {
+            continue;
+        }
+        probe.type = it->second;
+        const plan::Event& def = p.events[static_cast<std::size_t>(it->second)];
+        for (std::size_t v = 0; v < def.versions.size(); ++v) {
+            if (def.versions[v].version == static_cast<std::int32_t>(env.version)) {
+                probe.version = static_cast<std::int32_t>(v);
+            }
+        }
+        Live live;
+        FLOW_RT_TRY(decode(probe, live));
+        EventRecord r;
+        r.type = live.type;
+        r.service = s.id;
+        r.seq = seq;
+        r.envelope = env;
+        r.row = std::move(live.row);
+        out.push_back(std::move(r));
+    }
+    return Status::ok();
+}
+
 Status Engine::allEvents(std::vector<EventRecord>& out) {
     for (auto& s : impl_->services) {
-        auto cur = s.log->open(0);
-        if (!cur) {
-            return cur.status();
-        }
-        std::string rec;
-        std::uint64_t seq = 0;
-        while ((*cur)->next(rec, seq).isOk()) {
-            Impl::Input probe;
-            probe.record = rec;
-            probe.seq = seq;
-            std::string_view payload;
-            Envelope env;
-            FLOW_RT_TRY(decodeEnvelope(rec, env, payload));
-            auto it = impl_->eventByName.find(env.type);
-            if (it == impl_->eventByName.end()) {
-                continue;
-            }
-            probe.type = it->second;
-            const plan::Event& def = program_.events[static_cast<std::size_t>(it->second)];
-            for (std::size_t v = 0; v < def.versions.size(); ++v) {
-                if (def.versions[v].version == static_cast<std::int32_t>(env.version)) {
-                    probe.version = static_cast<std::int32_t>(v);
-                }
-            }
-            Live live;
-            FLOW_RT_TRY(impl_->decode(probe, live));
-            EventRecord r;
-            r.type = live.type;
-            r.service = s.id;
-            r.seq = seq;
-            r.envelope = env;
-            r.row = std::move(live.row);
-            out.push_back(std::move(r));
-        }
+        FLOW_RT_TRY(impl_->eventsOf(
+            s, [](const Envelope&) { return true; }, out));
     }
     return Status::ok();
 }

@@ -98,6 +98,23 @@ void programInProcess() {
     if (succeeded(registered, "RegisterCustomer")) {
         check(registered.value().accepted, "RegisterCustomer is accepted");
     }
+    // A retry with the same request id runs nothing and answers with the first events.
+    flow::rt::EventId request;
+    check(flow::rt::EventId::fromHex("0123456789abcdef0123456789abcdef", request),
+          "a request id from hex");
+    auto first = shop::commands::f_OrdersZ_RegisterCustomer(
+        program, {.f_customer_id = str("bob"), .f_name = str("Bob")}, request);
+    auto retry = shop::commands::f_OrdersZ_RegisterCustomer(
+        program, {.f_customer_id = str("bob"), .f_name = str("Robert")}, request);
+    if (succeeded(first, "RegisterCustomer") && succeeded(retry, "RegisterCustomer")) {
+        check(!first.value().duplicate && first.value().events.size() == 1,
+              "the first run emits one event");
+        check(retry.value().accepted && retry.value().duplicate, "the retry is a duplicate");
+        check(retry.value().events.size() == 1 &&
+                  retry.value().events[0].envelope.id == first.value().events[0].envelope.id &&
+                  retry.value().events[0].row == first.value().events[0].row,
+              "the retry answers with the first run's event");
+    }
     auto placed = shop::commands::f_OrdersZ_PlaceOrder(program, {.f_order_id = str("o1"),
                                                                  .f_customer = str("ann"),
                                                                  .f_product = str("apple"),

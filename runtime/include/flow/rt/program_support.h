@@ -170,8 +170,17 @@ public:
     /// failed.
     template <typename Params>
     flow::rt::Result<flow::rt::CommandResult> command(int32_t command, const Params& params) {
-        flow::rt::CommandResult result = engine_.command(
-            command, flow::rt::OwnedRow(&layoutOf<Params>(), &params), flow::rt::randomEventId());
+        return this->command(command, params, flow::rt::randomEventId());
+    }
+
+    /// The same with the caller's request id: commands are idempotent by it, so a retry
+    /// (after a timeout, say) runs nothing and answers `duplicate` with the events the
+    /// first run emitted.
+    template <typename Params>
+    flow::rt::Result<flow::rt::CommandResult> command(int32_t command, const Params& params,
+                                                      const flow::rt::EventId& requestId) {
+        flow::rt::CommandResult result =
+            engine_.command(command, flow::rt::OwnedRow(&layoutOf<Params>(), &params), requestId);
         flow::rt::Status status = engine_.runUntilIdle();
         if (!status) {
             return status;

@@ -52,24 +52,25 @@ public:
         return it == rows_.end() ? nullptr : &it->second;
     }
     V& upsert(const K& key, bool* created) override {
-        if (undo_.recording()) {
-            undo_.record(this, key, find(key));
-        }
         auto [it, inserted] = rows_.try_emplace(key);
+        if (undo_.recording()) {
+            undo_.record(this, it->first, inserted ? nullptr : &it->second);
+        }
         if (created != nullptr) {
             *created = inserted;
         }
         return it->second;
     }
     bool erase(const K& key) override {
-        if (undo_.recording()) {
-            const V* old = find(key);
-            if (old == nullptr) {
-                return false;
-            }
-            undo_.record(this, key, old);
+        auto it = rows_.find(key);
+        if (it == rows_.end()) {
+            return false;
         }
-        return rows_.erase(key) > 0;
+        if (undo_.recording()) {
+            undo_.record(this, it->first, &it->second);
+        }
+        rows_.erase(it);
+        return true;
     }
     void undo() override {
         undo_.undo([this](const K& key, std::optional<V> old) {

@@ -96,6 +96,12 @@ inline flow::rt::Result<flow::rt::CommandResult> f_intZ_volatile(Program& progra
     return program.command(0, params);
 }
 
+/// The same with the caller's request id: a retry with the same id runs nothing and
+/// answers with the events the first run emitted.
+inline flow::rt::Result<flow::rt::CommandResult> f_intZ_volatile(Program& program, const f_k0_int_struct_v1_defaults::f_intZ_volatileZ_params& params, const flow::rt::EventId& requestId) {
+    return program.command(0, params, requestId);
+}
+
 }  // namespace flow_gen::f_k0_int_struct_v1_defaults::commands
 
 namespace flow_gen::f_k0_int_struct_v1_defaults::queries {

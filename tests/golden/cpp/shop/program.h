@@ -161,9 +161,21 @@ inline flow::rt::Result<flow::rt::CommandResult> f_OrdersZ_CancelOrder(Program& 
     return program.command(3, params);
 }
 
+/// The same with the caller's request id: a retry with the same id runs nothing and
+/// answers with the events the first run emitted.
+inline flow::rt::Result<flow::rt::CommandResult> f_OrdersZ_CancelOrder(Program& program, const f_shop::f_OrdersZ_CancelOrderZ_params& params, const flow::rt::EventId& requestId) {
+    return program.command(3, params, requestId);
+}
+
 /// Runs command #2, then processes what it causes (Program::command).
 inline flow::rt::Result<flow::rt::CommandResult> f_OrdersZ_PlaceOrder(Program& program, const f_shop::f_OrdersZ_PlaceOrderZ_params& params) {
     return program.command(2, params);
+}
+
+/// The same with the caller's request id: a retry with the same id runs nothing and
+/// answers with the events the first run emitted.
+inline flow::rt::Result<flow::rt::CommandResult> f_OrdersZ_PlaceOrder(Program& program, const f_shop::f_OrdersZ_PlaceOrderZ_params& params, const flow::rt::EventId& requestId) {
+    return program.command(2, params, requestId);
 }
 
 /// Runs command #1, then processes what it causes (Program::command).
@@ -171,14 +183,32 @@ inline flow::rt::Result<flow::rt::CommandResult> f_OrdersZ_RegisterCustomer(Prog
     return program.command(1, params);
 }
 
+/// The same with the caller's request id: a retry with the same id runs nothing and
+/// answers with the events the first run emitted.
+inline flow::rt::Result<flow::rt::CommandResult> f_OrdersZ_RegisterCustomer(Program& program, const f_shop::f_OrdersZ_RegisterCustomerZ_params& params, const flow::rt::EventId& requestId) {
+    return program.command(1, params, requestId);
+}
+
 /// Runs command #4, then processes what it causes (Program::command).
 inline flow::rt::Result<flow::rt::CommandResult> f_PaymentsZ_Pay(Program& program, const f_shop::f_PaymentsZ_PayZ_params& params) {
     return program.command(4, params);
 }
 
+/// The same with the caller's request id: a retry with the same id runs nothing and
+/// answers with the events the first run emitted.
+inline flow::rt::Result<flow::rt::CommandResult> f_PaymentsZ_Pay(Program& program, const f_shop::f_PaymentsZ_PayZ_params& params, const flow::rt::EventId& requestId) {
+    return program.command(4, params, requestId);
+}
+
 /// Runs command #0, then processes what it causes (Program::command).
 inline flow::rt::Result<flow::rt::CommandResult> f_StockZ_AdjustStock(Program& program, const f_shop::f_StockZ_AdjustStockZ_params& params) {
     return program.command(0, params);
+}
+
+/// The same with the caller's request id: a retry with the same id runs nothing and
+/// answers with the events the first run emitted.
+inline flow::rt::Result<flow::rt::CommandResult> f_StockZ_AdjustStock(Program& program, const f_shop::f_StockZ_AdjustStockZ_params& params, const flow::rt::EventId& requestId) {
+    return program.command(0, params, requestId);
 }
 
 }  // namespace flow_gen::f_shop::commands
