@@ -306,21 +306,31 @@ struct Engine::Impl final : engine::Host {
             return Status::ok();
         }
         for (ServiceRt& s : services) {
-            auto cur = s.log->open(0);
-            if (!cur) {
-                return cur.status();
-            }
-            std::string rec;
-            std::uint64_t seq = 0;
-            while ((*cur)->next(rec, seq).isOk()) {
+            FLOW_RT_TRY(forEachRecord(*s.log, 0, [&](const std::string& rec, std::uint64_t) {
                 Envelope have;
                 std::string_view payload;
                 if (decodeEnvelope(rec, have, payload).isOk() && have.depth <= 1) {
                     requests.insert(have.correlation);
                 }
-            }
+                return Status::ok();
+            }));
         }
         requestsLoaded = true;
+        return Status::ok();
+    }
+
+    /// Calls fn(record, seq) for each record of `log` from `from` on, until fn fails.
+    template <typename F>
+    static Status forEachRecord(ServiceLog& log, std::uint64_t from, F&& fn) {
+        auto cur = log.open(from);
+        if (!cur) {
+            return cur.status();
+        }
+        std::string rec;
+        std::uint64_t seq = 0;
+        while ((*cur)->next(rec, seq).isOk()) {
+            FLOW_RT_TRY(fn(rec, seq));
+        }
         return Status::ok();
     }
 
@@ -1562,19 +1572,15 @@ Status Engine::Impl::open() {
                 return Status::corruption(s.plan->name + ": invalid checkpoint");
             }
         }
-        auto cur = s.log->open(s.outputPos);
-        if (!cur) {
-            return cur.status();
-        }
-        std::string rec;
-        std::uint64_t seq = 0;
-        while ((*cur)->next(rec, seq).isOk()) {
-            Envelope env;
-            std::string_view payload;
-            if (decodeEnvelope(rec, env, payload).isOk()) {
-                s.replayed.emplace(env.id, seq);
-            }
-        }
+        FLOW_RT_TRY(
+            forEachRecord(*s.log, s.outputPos, [&](const std::string& rec, std::uint64_t seq) {
+                Envelope env;
+                std::string_view payload;
+                if (decodeEnvelope(rec, env, payload).isOk()) {
+                    s.replayed.emplace(env.id, seq);
+                }
+                return Status::ok();
+            }));
     }
     // The ingest stamp goes on after the greatest in any log (appends are in stamp order,
     // so each log's last record has its greatest).
@@ -1900,23 +1906,17 @@ bool Engine::Impl::scan(const plan::Query& qu, const void* params, bool reset,
 
 Status Engine::Impl::eventsOf(ServiceRt& s, const std::function<bool(const Envelope&)>& want,
                               std::vector<EventRecord>& out) {
-    auto cur = s.log->open(0);
-    if (!cur) {
-        return cur.status();
-    }
-    std::string rec;
-    std::uint64_t seq = 0;
-    while ((*cur)->next(rec, seq).isOk()) {
-        Input probe;
-        probe.record = rec;
-        probe.seq = seq;
+    return forEachRecord(*s.log, 0, [&](const std::string& rec, std::uint64_t seq) {
         std::string_view payload;
         Envelope env;
         FLOW_RT_TRY(decodeEnvelope(rec, env, payload));
         auto it = eventByName.find(env.type);
         if (it == eventByName.end() || !want(env)) {
-            continue;
+            return Status::ok();
         }
+        Input probe;
+        probe.record = rec;
+        probe.seq = seq;
         probe.type = it->second;
         const plan::Event& def = p.events[static_cast<std::size_t>(it->second)];
         for (std::size_t v = 0; v < def.versions.size(); ++v) {
@@ -1933,8 +1933,8 @@ Status Engine::Impl::eventsOf(ServiceRt& s, const std::function<bool(const Envel
         r.envelope = env;
         r.row = std::move(live.row);
         out.push_back(std::move(r));
-    }
-    return Status::ok();
+        return Status::ok();
+    });
 }
 
 Status Engine::allEvents(std::vector<EventRecord>& out) {
