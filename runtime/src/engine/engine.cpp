@@ -404,6 +404,7 @@ struct Engine::Impl final : engine::Host {
     std::vector<TableRt> tables;
     std::vector<ServiceRt> services;
     std::map<std::string, std::int32_t> eventByName;
+    std::vector<bool> consumed;  // by event type: some service consumes it
     std::uint64_t ingest = 0;
     FlowCtx ctx;
     bool stopped = false;
@@ -907,6 +908,11 @@ struct Engine::Impl final : engine::Host {
         }
         if (!owner.handoff.empty() && owner.handoff.back().seq + 1 != seq) {
             owner.handoff.clear();  // a gap: what came before is read from the log
+        }
+        if (!consumed[static_cast<std::size_t>(type)]) {
+            // No service consumes it: its readers only need to know to pass it by.
+            owner.handoff.push_back(Handoff{seq, -1, {}, {}});
+            return;
         }
         owner.handoff.push_back(Handoff{seq, type, env, row});
     }
@@ -1524,8 +1530,12 @@ Status Engine::Impl::open() {
             }
         }
     }
+    consumed.assign(p.events.size(), false);
     for (ServiceRt& s : services) {
         setUpService(s);
+        for (std::int32_t type : s.consumedTypes) {
+            consumed[static_cast<std::size_t>(type)] = true;
+        }
     }
     // Inputs: one cursor per log read (the owners of the consumed events), in a fixed order.
     for (ServiceRt& s : services) {
