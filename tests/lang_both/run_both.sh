@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# tests/lang_both/run_both.sh - the `lang_both` ctest: `flowc test --backend both` on the
-# shop and on every tests/lang/**/*.flow, `jobs` files at a time. A file fails when any of
-# its tests fails or when the two backends print anything different (responses, emitted
-# events, query results, failure details).
+# tests/lang_both/run_both.sh - the `lang_both` ctest: `flowc test --backend both` on every
+# examples/**/*.flow, `jobs` files at a time. A file fails when any of its tests fails or
+# when the two backends print anything different (responses, emitted events, query
+# results, failure details). The files of tests/lang run with `--backend both` in the
+# `lang` ctest (tests/lang/run_lang_tests.sh), not again here.
 # Usage: run_both.sh FLOWC SOURCE_ROOT [FILTER]
 set -uo pipefail
 flowc=$(realpath "$1")
@@ -13,10 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$root" || exit 2
 
-mapfile -t files < <({
-    echo examples/shop/shop.flow
-    find tests/lang -name '*.flow' | sort
-} | grep -F -- "$filter")
+mapfile -t files < <(find examples -name '*.flow' | sort | grep -F -- "$filter")
 if ((${#files[@]} == 0)); then
     echo "no files"
     exit 1
