@@ -13,6 +13,7 @@
 #include <absl/numeric/int128.h>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -122,14 +123,13 @@ public:
     /// nothing) keeps every int sum within 64 bits; `g` null is an empty group.
     bool fits(const GroupAcc* g, const std::vector<Value>* minus,
               const std::vector<Value>* plus) const {
-        return fitsMerged(g != nullptr ? std::vector<const GroupAcc*>{g}
-                                       : std::vector<const GroupAcc*>{},
-                          minus, plus);
+        // No allocation: this runs for every event an aggregate takes.
+        return fitsMerged(std::span<const GroupAcc* const>(&g, g != nullptr ? 1 : 0), minus, plus);
     }
 
     /// Whether merging `parts` into one group, retracting `minus` and adding `plus` (either
     /// null: nothing) keeps every int sum within 64 bits, whatever the order of the steps.
-    bool fitsMerged(const std::vector<const GroupAcc*>& parts, const std::vector<Value>* minus,
+    bool fitsMerged(std::span<const GroupAcc* const> parts, const std::vector<Value>* minus,
                     const std::vector<Value>* plus) const {
         for (std::size_t i = 0; i < specs_.size(); ++i) {
             if (specs_[i].kind != AggKind::Sum && specs_[i].kind != AggKind::Avg) {
