@@ -9,13 +9,17 @@
 
 namespace flow::rt {
 
-std::string EventId::toHex() const {
+void EventId::toHex(char* out) const {
     static const char* digits = "0123456789abcdef";
-    std::string s(32, '0');
     for (int i = 0; i < 16; ++i) {
-        s[15 - i] = digits[(hi >> (4 * i)) & 0xF];
-        s[31 - i] = digits[(lo >> (4 * i)) & 0xF];
+        out[15 - i] = digits[(hi >> (4 * i)) & 0xF];
+        out[31 - i] = digits[(lo >> (4 * i)) & 0xF];
     }
+}
+
+std::string EventId::toHex() const {
+    std::string s(kHexSize, '0');
+    toHex(s.data());
     return s;
 }
 

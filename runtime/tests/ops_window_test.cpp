@@ -26,7 +26,7 @@ struct WindowedLess {
 using ResultTable = std::map<Windowed<Row>, Row, WindowedLess>;
 
 /// The view's row: the group key, window.start, window.end, then the aggregates.
-Row windowRow(const Row& key, const WindowBounds& w, const std::vector<Value>& aggs) {
+Row windowRow(const Row& key, const WindowBounds& w, std::span<const Value> aggs) {
     Row out = key;
     out.push_back(w.start);
     out.push_back(w.end);

@@ -8,12 +8,13 @@
 namespace flow::rt::engine {
 
 void Env::bind() {
-    id = e.id.toHex();
-    causation = e.causation.toHex();
-    correlation = e.correlation.toHex();
-    abi.id = {id.data(), static_cast<std::int64_t>(id.size())};
-    abi.causation = {causation.data(), static_cast<std::int64_t>(causation.size())};
-    abi.correlation = {correlation.data(), static_cast<std::int64_t>(correlation.size())};
+    constexpr auto n = static_cast<std::int64_t>(EventId::kHexSize);
+    e.id.toHex(id);
+    e.causation.toHex(causation);
+    e.correlation.toHex(correlation);
+    abi.id = {id, n};
+    abi.causation = {causation, n};
+    abi.correlation = {correlation, n};
     abi.time = e.time;
     abi.seq = static_cast<std::int64_t>(e.seq);
     abi.version = e.version;

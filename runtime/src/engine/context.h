@@ -19,7 +19,8 @@ namespace flow::rt::engine {
 /// An envelope with the ABI view kernels read (`e.time`, `e.id`, ...).
 struct Env {
     Envelope e;
-    std::string id, causation, correlation;
+    // The ids as kernels read them: in place, so binding an envelope allocates nothing.
+    char id[EventId::kHexSize], causation[EventId::kHexSize], correlation[EventId::kHexSize];
     FlowEnvelope abi{};
 
     Env() = default;

@@ -12,8 +12,10 @@
 #include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <sys/mman.h>
 #include <tuple>
 
 namespace flow::rt {
@@ -57,7 +59,7 @@ public:
             if (next_ >= log_.records_.size()) {
                 return Status::unavailable("end");
             }
-            record = log_.records_[next_];
+            record.assign(log_.records_[next_]);
             seq = next_++;
             return Status::ok();
         }
@@ -74,8 +76,29 @@ public:
         std::uint64_t next_;
     };
 
+    /// Records are packed into large blocks: no allocation per record, and no copying
+    /// when the log grows (a view's bytes never move).
     Result<std::uint64_t> append(std::string_view record) override {
-        records_.emplace_back(record);
+        if (blocks_.empty() || blockSize_ - used_ < record.size()) {
+            // A small first block (tests make many short-lived logs), then whole huge
+            // pages where the kernel offers them: a long run would otherwise take a page
+            // fault for every 4 KiB of log.
+            std::size_t unit = blocks_.empty() ? kFirstBlockBytes : kBlockBytes;
+            blockSize_ = (std::max(unit, record.size()) + unit - 1) / unit * unit;
+            void* block = std::aligned_alloc(unit, blockSize_);
+            if (block == nullptr) {
+                return Status::io("in-memory log: out of memory");
+            }
+            if (unit == kBlockBytes) {
+                ::madvise(block, blockSize_, MADV_HUGEPAGE);
+            }
+            blocks_.emplace_back(static_cast<char*>(block));
+            used_ = 0;
+        }
+        char* at = blocks_.back().get() + used_;
+        std::memcpy(at, record.data(), record.size());
+        used_ += record.size();
+        records_.emplace_back(at, record.size());
         return static_cast<std::uint64_t>(records_.size() - 1);
     }
     Status commit() override { return Status::ok(); }
@@ -86,7 +109,14 @@ public:
     }
 
 private:
-    std::vector<std::string> records_;
+    static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
+    static constexpr std::size_t kBlockBytes = std::size_t{2} << 20;
+    struct Free {
+        void operator()(char* p) const { std::free(p); }
+    };
+    std::vector<std::unique_ptr<char, Free>> blocks_;
+    std::size_t blockSize_ = 0, used_ = 0;
+    std::vector<std::string_view> records_;
 };
 
 class DiskLog final : public ServiceLog {
@@ -339,7 +369,8 @@ struct Engine::Impl final : engine::Host {
         StateTable<OwnedRow, OwnedRow>* rows = nullptr;  // all but windowed views
         StateTable<ops::Windowed<OwnedRow>, OwnedRow>* windowed = nullptr;  // windowed views
         std::vector<std::function<void(const RowChange&)>> dependents;
-        OwnedRow scratch;  // lookups
+        OwnedRow scratch;           // lookups
+        bool probeInPlace = false;  // its store's find never keeps a copy of the key
     };
 
     /// An event this engine appended to a log, kept decoded until every input reading
@@ -480,6 +511,19 @@ struct Engine::Impl final : engine::Host {
         return r != nullptr ? r->data() : nullptr;
     }
 
+    /// The row of `table` under `key`, a key a kernel just wrote: probed as it is when it
+    /// has the table's key layout (its strings still in the kernel's arena), else copied.
+    const void* probe(std::int32_t table, OwnedRow& key) {
+        TableRt& t = tables[static_cast<std::size_t>(table)];
+        if (t.probeInPlace && t.windowed == nullptr &&
+            key.layout() == &layoutOf(p, t.plan->keyLayout)) {
+            const OwnedRow* r = t.rows->find(key);
+            return r != nullptr ? r->data() : nullptr;
+        }
+        key.adoptStrings();
+        return lookup(table, key.data());
+    }
+
     /// A windowed table's key as one row of its key layout: the group key, then the start.
     OwnedRow windowedKey(std::int32_t table, const ops::Windowed<OwnedRow>& k) const {
         const plan::Layout& kl =
@@ -561,6 +605,16 @@ struct Engine::Impl final : engine::Host {
 
     // ---- Emitting -------------------------------------------------------------------------
 
+    /// A log record (envelope, then the row), in a buffer reused from call to call: valid
+    /// until the next call.
+    const std::string& encodeRecord(const Envelope& e, const OwnedRow& row) {
+        recordBuffer.clear();
+        encodeEnvelope(e, {}, recordBuffer);
+        encodeAbiRow(*row.layout(), row.data(), recordBuffer);
+        return recordBuffer;
+    }
+    std::string recordBuffer;
+
     /// Appends an event to the service's log, unless a replay regenerates one that is
     /// already there (same deterministic id): then only the output position moves.
     void emit(ServiceRt& s, std::int32_t type, OwnedRow row, const Envelope& env) {
@@ -583,9 +637,7 @@ struct Engine::Impl final : engine::Host {
             Value k = fieldValue(*row.layout(), row.data(), ev.keyField);
             e.key = valueToString(k);
         }
-        std::string payload, record;
-        encodeAbiRow(*row.layout(), row.data(), payload);
-        encodeEnvelope(e, payload, record);
+        const std::string& record = encodeRecord(e, row);
         auto seq = s.log->append(record);
         if (!seq) {
             engine.errors_.push_back(
@@ -738,8 +790,7 @@ struct Engine::Impl final : engine::Host {
                 report(ctx.errorCode, ctx.errorSite);
                 return false;
             }
-            key.adoptStrings();
-            const void* found = lookup(jn.source.id, key.data());
+            const void* found = probe(jn.source.id, key);
             if (found == nullptr && jn.kind == plan::JoinKind::Inner) {
                 return false;
             }
@@ -781,9 +832,22 @@ struct Engine::Impl final : engine::Host {
         return out;
     }
 
+    /// The layouts a grouped view's rows go through, found once (per event they were
+    /// map lookups), and the empty window row of a view without windows.
+    struct AggShape {
+        const plan::Layout* key = nullptr;
+        const plan::Layout* args = nullptr;
+        const plan::Layout* aggs = nullptr;
+        const plan::Layout* target = nullptr;
+        std::int32_t window = -1;
+        OwnedRow noWindow;
+    };
+    std::map<const plan::Derived*, AggShape> aggShapes;
+    const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
+
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
-        AggIn in{OwnedRow(&layoutOf(p, groupKeyLayout(d))),
-                 OwnedRow(&layoutOf(p, d.aggArgsLayout))};
+        const AggShape& shape = aggShape(d);
+        AggIn in{OwnedRow(shape.key), OwnedRow(shape.args)};
         auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
         if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
@@ -798,9 +862,6 @@ struct Engine::Impl final : engine::Host {
         in.args.adoptStrings();
         return in;
     }
-
-    std::map<const plan::Derived*, std::int32_t> groupKeyLayouts;
-    std::int32_t groupKeyLayout(const plan::Derived& d) const { return groupKeyLayouts.at(&d); }
 
     std::vector<ops::AggSpec<AggIn>> aggSpecs(const plan::Derived& d) {
         std::vector<ops::AggSpec<AggIn>> specs;
@@ -823,31 +884,28 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// The view row of a group from its key, its aggregates' values and its window.
-    OwnedRow aggregateRow(const plan::Derived& d, const OwnedRow& key,
-                          const std::vector<Value>& values, const ops::WindowBounds* window) {
-        OwnedRow aggs(&layoutOf(p, d.aggLayout));
+    OwnedRow aggregateRow(const plan::Derived& d, const AggShape& shape, const OwnedRow& key,
+                          std::span<const Value> values, const ops::WindowBounds* window) {
+        OwnedRow aggs(shape.aggs);
         for (std::size_t i = 0; i < values.size() && i < aggs.layout()->fields.size(); ++i) {
             setField(aggs, static_cast<std::int32_t>(i), values[i]);
         }
         aggs.adoptStrings();
-        const plan::Layout& targetLayout =
-            layoutOf(p, tables[static_cast<std::size_t>(d.target)].plan->rowLayout);
-        OwnedRow win(&layoutOf(p, windowLayoutOf(d)));
+        std::optional<OwnedRow> win;
         if (window != nullptr) {
-            setField(win, 0, Value{window->start});
-            setField(win, 1, Value{window->end});
+            win.emplace(&layoutOf(p, shape.window));
+            setField(*win, 0, Value{window->start});
+            setField(*win, 1, Value{window->end});
         }
-        OwnedRow out(&targetLayout);
-        void* args[] = {const_cast<void*>(key.data()), aggs.data(), win.data(), out.data()};
+        OwnedRow out(shape.target);
+        void* args[] = {const_cast<void*>(key.data()), aggs.data(),
+                        const_cast<void*>(win ? win->data() : shape.noWindow.data()), out.data()};
         if (call(d.project, args) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
         }
         out.adoptStrings();
         return out;
     }
-
-    std::map<const plan::Derived*, std::int32_t> windowLayouts;
-    std::int32_t windowLayoutOf(const plan::Derived& d) const { return windowLayouts.at(&d); }
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
     void setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d);
@@ -1166,8 +1224,13 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     // Layouts of the group key and the window row, found from the project kernel's args.
     if (d.groupKey >= 0) {
         const plan::Kernel& proj = p.kernels[static_cast<std::size_t>(d.project)];
-        groupKeyLayouts[&d] = proj.args[0].layout;
-        windowLayouts[&d] = proj.args[2].layout;
+        AggShape& shape = aggShapes[&d];
+        shape.key = &layoutOf(p, proj.args[0].layout);
+        shape.args = &layoutOf(p, d.aggArgsLayout);
+        shape.aggs = &layoutOf(p, d.aggLayout);
+        shape.target = &layoutOf(p, tables[static_cast<std::size_t>(d.target)].plan->rowLayout);
+        shape.window = proj.args[2].layout;
+        shape.noWindow = OwnedRow(&layoutOf(p, shape.window));
     }
     TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
     if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {
@@ -1179,12 +1242,12 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
                 : ops::WindowSpec::session(d.sizeMicros, d.graceMicros);
         auto op = std::make_shared<ops::WindowedAggregate<OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, spec, aggSpecs(d), [](const AggIn& in) { return in.key; },
-            [this, &d](const OwnedRow& key, const ops::WindowBounds& w,
-                       const std::vector<Value>& values) {
-                return aggregateRow(d, key, values, &w);
+            [this, &d, &shape = aggShape(d)](const OwnedRow& key, const ops::WindowBounds& w,
+                                             std::span<const Value> values) {
+                return aggregateRow(d, shape, key, values, &w);
             });
         view->windowed = &op->table();
-        groupLayouts[d.target] = groupKeyLayout(d);
+        groupLayouts[d.target] = p.kernels[static_cast<std::size_t>(d.project)].args[0].layout;
         s.operators.push_back(op);
         s.timeListeners.push_back([op](std::int64_t t) { op->advanceTo(t); });
         s.lateCounters.push_back([op] { return static_cast<std::uint64_t>(op->lateEvents()); });
@@ -1215,8 +1278,8 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     if (d.groupKey >= 0 && fromEvent) {
         auto op = std::make_shared<ops::StreamAggregate<OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
-            [this, &d](const OwnedRow& key, const std::vector<Value>& values) {
-                return aggregateRow(d, key, values, nullptr);
+            [this, &d, &shape = aggShape(d)](const OwnedRow& key, std::span<const Value> values) {
+                return aggregateRow(d, shape, key, values, nullptr);
             });
         view->rows = &op->table();
         s.operators.push_back(op);
@@ -1248,8 +1311,8 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         // Grouped over a table's changes: retract the old row, add the new one.
         auto op = std::make_shared<ops::TableAggregate<OwnedRow, OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
-            [this, &d](const OwnedRow& key, const std::vector<Value>& values) {
-                return aggregateRow(d, key, values, nullptr);
+            [this, &d, &shape = aggShape(d)](const OwnedRow& key, std::span<const Value> values) {
+                return aggregateRow(d, shape, key, values, nullptr);
             });
         view->rows = &op->table();
         s.operators.push_back(op);
@@ -1493,6 +1556,9 @@ Status Engine::Impl::open() {
     tables.resize(p.tables.size());
     for (const plan::Table& t : p.tables) {
         tables[static_cast<std::size_t>(t.id)].plan = &t;
+        // A RocksDB table caches what it reads under a copy of the key.
+        tables[static_cast<std::size_t>(t.id)].probeInPlace =
+            engine.options_.dataDir.empty() || engine.options_.store == "memory";
     }
     services.resize(p.services.size());
     const EngineOptions& o = engine.options_;
@@ -1641,9 +1707,10 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     Envelope e;
     e.id = id ? *id : randomEventId();
     if (id) {
-        // Idempotent ingestion: an input already in a log is not appended again.
+        // Idempotent ingestion: an input already in a log is not appended again. One probe:
+        // the id goes in now, and out again if the append fails.
         FLOW_RT_TRY(m.loadRequests());
-        if (m.requests.contains(e.id)) {
+        if (!m.requests.insert(e.id).second) {
             return false;
         }
     }
@@ -1658,20 +1725,24 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     if (ev.keyField >= 0) {
         // The key never changes between versions: an old version has it under its name.
         const plan::Layout& last = layoutOf(program_, ev.versions.back().layout);
-        int field = row.layout()->find(last.fields[static_cast<std::size_t>(ev.keyField)].name);
+        int field =
+            row.layout() == &last
+                ? ev.keyField
+                : row.layout()->find(last.fields[static_cast<std::size_t>(ev.keyField)].name);
         if (field >= 0) {
             e.key = valueToString(fieldValue(*row.layout(), row.data(), field));
         }
     }
-    std::string payload, record;
-    encodeAbiRow(*row.layout(), row.data(), payload);
-    encodeEnvelope(e, payload, record);
+    const std::string& record = m.encodeRecord(e, row);
     auto seq = owner.log->append(record);
-    if (!seq) {
-        return seq.status();
+    Status committed = seq ? owner.log->commit() : seq.status();
+    if (!committed) {
+        if (id) {
+            m.requests.erase(e.id);
+        }
+        return committed;
     }
-    FLOW_RT_TRY(owner.log->commit());
-    if (m.requestsLoaded) {
+    if (!id && m.requestsLoaded) {
         m.requests.insert(e.id);
     }
     EventRecord rec;

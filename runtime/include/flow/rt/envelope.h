@@ -20,7 +20,10 @@ struct EventId {
     std::uint64_t lo = 0;
 
     bool isZero() const { return hi == 0 && lo == 0; }
+    static constexpr std::size_t kHexSize = 32;
     std::string toHex() const;
+    /// Writes the 32 hex digits to `out` (no terminator).
+    void toHex(char* out) const;
     static bool fromHex(std::string_view s, EventId& out);
     friend bool operator==(const EventId&, const EventId&) = default;
     friend auto operator<=>(const EventId&, const EventId&) = default;

@@ -91,6 +91,9 @@ private:
 Value addValues(const Value& a, const Value& b);
 Value subtractValues(const Value& a, const Value& b);
 
+/// One value per aggregate (arguments, results): inline, as operators make two per event.
+using Values = absl::InlinedVector<Value, 4>;
+
 /// The specs of one operator's aggregates, applied to whole groups.
 template <typename R>
 class AggregateSet {
@@ -109,8 +112,8 @@ public:
     const std::vector<std::size_t>& ordered() const { return ordered_; }
 
     /// Each aggregate's argument for `row` (none for Count).
-    std::vector<Value> args(const R& row) const {
-        std::vector<Value> out(specs_.size());
+    Values args(const R& row) const {
+        Values out(specs_.size());
         for (std::size_t i = 0; i < specs_.size(); ++i) {
             if (specs_[i].kind != AggKind::Count && specs_[i].arg) {
                 out[i] = specs_[i].arg(row);
@@ -121,16 +124,15 @@ public:
 
     /// Whether retracting `minus` from `g` (null: nothing) and adding `plus` (null:
     /// nothing) keeps every int sum within 64 bits; `g` null is an empty group.
-    bool fits(const GroupAcc* g, const std::vector<Value>* minus,
-              const std::vector<Value>* plus) const {
+    bool fits(const GroupAcc* g, const Values* minus, const Values* plus) const {
         // No allocation: this runs for every event an aggregate takes.
         return fitsMerged(std::span<const GroupAcc* const>(&g, g != nullptr ? 1 : 0), minus, plus);
     }
 
     /// Whether merging `parts` into one group, retracting `minus` and adding `plus` (either
     /// null: nothing) keeps every int sum within 64 bits, whatever the order of the steps.
-    bool fitsMerged(std::span<const GroupAcc* const> parts, const std::vector<Value>* minus,
-                    const std::vector<Value>* plus) const {
+    bool fitsMerged(std::span<const GroupAcc* const> parts, const Values* minus,
+                    const Values* plus) const {
         for (std::size_t i = 0; i < specs_.size(); ++i) {
             if (specs_[i].kind != AggKind::Sum && specs_[i].kind != AggKind::Avg) {
                 continue;
@@ -154,8 +156,7 @@ public:
         return true;
     }
 
-    void add(GroupAcc& g, const std::vector<Value>& args, std::int64_t seq,
-             bool retractable) const {
+    void add(GroupAcc& g, const Values& args, std::int64_t seq, bool retractable) const {
         g.aggs.resize(specs_.size());
         ++g.rows;
         for (std::size_t i = 0; i < specs_.size(); ++i) {
@@ -163,7 +164,7 @@ public:
         }
     }
 
-    void retract(GroupAcc& g, const std::vector<Value>& args) const {
+    void retract(GroupAcc& g, const Values& args) const {
         --g.rows;
         for (std::size_t i = 0; i < specs_.size(); ++i) {
             accRetract(specs_[i].kind, g.aggs[i], args[i]);
@@ -178,8 +179,8 @@ public:
         }
     }
 
-    std::vector<Value> results(const GroupAcc& g) const {
-        std::vector<Value> out(specs_.size());
+    Values results(const GroupAcc& g) const {
+        Values out(specs_.size());
         for (std::size_t i = 0; i < specs_.size() && i < g.aggs.size(); ++i) {
             out[i] = accResult(specs_[i].kind, g.aggs[i]);
         }
@@ -193,7 +194,7 @@ private:
 
 /// The default projection of a Row-keyed aggregate: the group key's columns, then the
 /// aggregates in order.
-inline Row keyThenAggregates(const Row& key, const std::vector<Value>& aggs) {
+inline Row keyThenAggregates(const Row& key, std::span<const Value> aggs) {
     Row out = key;
     out.insert(out.end(), aggs.begin(), aggs.end());
     return out;

@@ -29,7 +29,7 @@ template <typename K, typename R, typename O = Row>
 class StreamAggregate {
 public:
     using GroupKeyFn = std::function<K(const R&)>;
-    using ProjectFn = std::function<O(const K&, const std::vector<Value>&)>;
+    using ProjectFn = std::function<O(const K&, std::span<const Value>)>;
 
     StreamAggregate(Store& store, const std::string& name, std::vector<AggSpec<R>> aggs,
                     GroupKeyFn groupKey, ProjectFn project)
@@ -42,7 +42,7 @@ public:
     /// with nothing changed and nothing emitted, when an int sum would overflow.
     [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
         K key = groupKey_(event);
-        std::vector<Value> args = aggs_.args(event);
+        Values args = aggs_.args(event);
         // One lookup: a group created here is empty, and one int always fits.
         GroupAcc& g = acc_.upsert(key);
         if (!aggs_.fits(&g, nullptr, &args)) {
@@ -85,7 +85,7 @@ template <typename IK, typename K, typename R, typename O = Row>
 class TableAggregate {
 public:
     using GroupKeyFn = std::function<K(const R&)>;
-    using ProjectFn = std::function<O(const K&, const std::vector<Value>&)>;
+    using ProjectFn = std::function<O(const K&, std::span<const Value>)>;
 
     TableAggregate(Store& store, const std::string& name, std::vector<AggSpec<R>> aggs,
                    GroupKeyFn groupKey, ProjectFn project)
@@ -102,7 +102,7 @@ public:
     /// (checked for the final state: an update within one group is retract and add).
     [[nodiscard]] bool apply(const Change<IK, R>& change, Changes<K, O>& out) {
         std::optional<K> from, to;
-        std::vector<Value> oldArgs, newArgs;
+        Values oldArgs, newArgs;
         if (change.before) {
             from = groupKey_(*change.before);
             oldArgs = aggs_.args(*change.before);
@@ -137,7 +137,7 @@ public:
     StateTable<K, O>& table() { return rows_; }
 
 private:
-    void add(const K& key, const IK& rowKey, std::vector<Value> args) {
+    void add(const K& key, const IK& rowKey, Values args) {
         GroupAcc& g = acc_.upsert(key);
         aggs_.add(g, args, 0, true);
         if (order_) {
@@ -149,7 +149,7 @@ private:
         }
     }
 
-    void retract(const K& key, const IK& rowKey, const std::vector<Value>& args) {
+    void retract(const K& key, const IK& rowKey, const Values& args) {
         GroupAcc& g = acc_.upsert(key);
         aggs_.retract(g, args);
         if (g.rows <= 0) {
@@ -163,7 +163,7 @@ private:
     void publish(const K& key, Changes<K, O>& out) {
         std::optional<O> after;
         if (const GroupAcc* g = acc_.find(key)) {
-            std::vector<Value> values = aggs_.results(*g);
+            Values values = aggs_.results(*g);
             if (order_) {
                 // The group's oldest and newest rows give first and last.
                 std::optional<IK> front = order_->front(key), back = order_->back(key);

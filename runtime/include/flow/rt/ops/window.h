@@ -138,7 +138,7 @@ class WindowedAggregate {
 public:
     using Key = Windowed<K>;
     using GroupKeyFn = std::function<K(const R&)>;
-    using ProjectFn = std::function<O(const K&, const WindowBounds&, const std::vector<Value>&)>;
+    using ProjectFn = std::function<O(const K&, const WindowBounds&, std::span<const Value>)>;
 
     WindowedAggregate(Store& store, const std::string& name, WindowSpec spec,
                       std::vector<AggSpec<R>> aggs, GroupKeyFn groupKey, ProjectFn project)
@@ -217,7 +217,7 @@ private:
         }
         std::reverse(starts.begin(), starts.end());
         K group = groupKey_(event);
-        std::vector<Value> args = aggs_.args(event);
+        Values args = aggs_.args(event);
         for (std::int64_t s : starts) {
             if (!aggs_.fits(acc_->find(Key{group, s}), nullptr, &args)) {
                 return Outcome::Overflow;
@@ -229,7 +229,7 @@ private:
             bool created = false;
             GroupAcc& g = acc_->upsert(key, &created);
             aggs_.add(g, args, seq, false);
-            std::vector<Value> values = aggs_.results(g);
+            Values values = aggs_.results(g);
             if (created) {
                 windowDue_->schedule(key, s + spec_.size);
             }
@@ -261,7 +261,7 @@ private:
         for (SessionAcc& s : sg.open) {
             (overlaps(s) ? absorbed : kept).push_back(std::move(s));
         }
-        std::vector<Value> args = aggs_.args(event);
+        Values args = aggs_.args(event);
         std::vector<const GroupAcc*> parts;
         for (const SessionAcc& s : absorbed) {
             parts.push_back(&s.acc);
