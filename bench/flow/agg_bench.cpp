@@ -89,5 +89,5 @@ int main(int argc, char** argv) {
     std::vector<Input> inputs = generate(p, f, o);
     return runWorkload(
         "agg", o, [&] { return flowRun(p, inputs, f, o); }, [&] { return baseline(inputs, f); },
-        std::to_string(o.keys) + "_keys");
+        std::to_string(o.keys) + "_keys", [&] { return inputFloor(p, inputs); });
 }

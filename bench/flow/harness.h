@@ -230,7 +230,16 @@ struct Run {
 /// baseline's (and the baselines against each other), and prints the RESULT line run.sh
 /// reads: the best run of each side by events per CPU-second. Returns the exit status:
 /// 1 if any result differed.
+/// `floor`, when given, is run once after the first baseline (inputFloor).
 int runWorkload(const char* workload, const Options& options, const std::function<Run()>& flow,
-                const std::function<Run()>& base, const std::string& note);
+                const std::function<Run()>& base, const std::string& note,
+                const std::function<Rate()>& floor = {});
+
+/// The least the engine's guarantees cost per input, with no work done on it: its id
+/// checked against and added to the ids already ingested (ingestion is idempotent), and
+/// its record (envelope and row, encoded by the engine's own functions) appended to an
+/// in-memory log. An engine that keeps these guarantees takes at least the baseline's
+/// time plus this per input; run.sh reports the ratio that bound allows.
+Rate inputFloor(const Program& program, const std::vector<Input>& inputs);
 
 }  // namespace flow::bench

@@ -167,5 +167,5 @@ int main(int argc, char** argv) {
     Inputs inputs = generate(p, f, o);
     return runWorkload(
         "join", o, [&] { return flowRun(p, inputs, f, o); }, [&] { return baseline(inputs, f); },
-        std::to_string(o.keys) + "_rows");
+        std::to_string(o.keys) + "_rows", [&] { return inputFloor(p, inputs.stream); });
 }

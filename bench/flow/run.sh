@@ -96,11 +96,14 @@ echo
 echo "## Results ($(date -u +%F), rev $rev, $(nproc) cores; logs in $out)"
 echo
 echo "Events per CPU-second of the processing thread (\"per core\"); wall-clock rates beside"
-echo "them. Ratio = hand-written / Flow (lower is better; the target is <= 1.5)."
+echo "them. Ratio = hand-written / Flow (lower is better; the target is <= 1.5). Floor: the"
+echo "id check and log append every input costs at the least (bench/flow/README.md); bound:"
+echo "the ratio an engine paying only that on top of the hand-written work would reach."
 echo
-printf '| %-8s | %7s | %16s | %16s | %10s | %16s | %16s | %10s | %-5s |\n' workload events \
-    "Flow ev/cpu-s" "hand ev/cpu-s" "ratio" "Flow ev/s wall" "hand ev/s wall" "ratio wall" check
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' --- ---: ---: ---: ---: ---: ---: ---: ---
+printf '| %-8s | %7s | %16s | %16s | %10s | %16s | %16s | %10s | %16s | %8s | %-5s |\n' \
+    workload events "Flow ev/cpu-s" "hand ev/cpu-s" "ratio" "Flow ev/s wall" "hand ev/s wall" \
+    "ratio wall" "floor ev/cpu-s" bound check
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' --- ---: ---: ---: ---: ---: ---: ---: ---: ---: ---
 status=0
 for w in agg join shop; do
     line=$(grep '^RESULT' "$out/$w.log" || true)
@@ -111,10 +114,10 @@ for w in agg join shop; do
     fi
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$line"; }
     [[ "$(get check)" == ok ]] || status=1
-    printf '| %-8s | %7s | %16s | %16s | %9sx | %16s | %16s | %9sx | %-5s |\n' "$w" \
-        "$(numfmt --to=si "$(get events)")" "$(get flow_cpu)" "$(get base_cpu)" \
+    printf '| %-8s | %7s | %16s | %16s | %9sx | %16s | %16s | %9sx | %16s | %7sx | %-5s |\n' \
+        "$w" "$(numfmt --to=si "$(get events)")" "$(get flow_cpu)" "$(get base_cpu)" \
         "$(get ratio_cpu)" "$(get flow_wall)" "$(get base_wall)" "$(get ratio_wall)" \
-        "$(get check)"
+        "$(get floor_cpu)" "$(get bound_cpu)" "$(get check)"
 done
 echo
 echo "flowc build of examples/shop/shop.flow (median of 3): cold ${cw} s wall (${cc} s CPU)," \
