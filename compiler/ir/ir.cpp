@@ -120,4 +120,65 @@ int Layout::find(const std::string& field) const {
     return -1;
 }
 
+namespace {
+
+bool exprIsPure(const Expr& e) {
+    switch (e.op) {
+    case Op::Neg:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div:
+    case Op::Mod:
+        // Float arithmetic gives infinities and NaNs, never an error.
+        if (!e.type.is(Scalar::Float) || e.type.optional) {
+            return false;
+        }
+        break;
+    case Op::Call:
+    case Op::Query:
+    case Op::Lookup:
+        return false;
+    default:
+        break;
+    }
+    for (const ExprPtr& a : e.args) {
+        if (a && !exprIsPure(*a)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool stmtsArePure(const std::vector<StmtPtr>& body) {
+    for (const StmtPtr& s : body) {
+        switch (s->op) {
+        case StmtOp::Set:
+        case StmtOp::Return:
+        case StmtOp::If:
+            break;
+        case StmtOp::Require:
+        case StmtOp::Emit:
+        case StmtOp::Delete:
+            return false;
+        }
+        if ((s->value && !exprIsPure(*s->value)) || (s->cond && !exprIsPure(*s->cond)) ||
+            !stmtsArePure(s->then) || !stmtsArePure(s->otherwise)) {
+            return false;
+        }
+        for (const ExprPtr& v : s->values) {
+            if (v && !exprIsPure(*v)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool isPure(const Kernel& k) {
+    return stmtsArePure(k.body);
+}
+
 }  // namespace flow::ir

@@ -205,6 +205,14 @@ struct Kernel {
     std::string origin;  // "Stock.Inventory: on StockAdjusted (shop.flow:31)"
 };
 
+/// Whether a kernel is a pure function of its arguments: it reads no table (lookups,
+/// queries) and has no operation that may raise a runtime error (int arithmetic, which
+/// may overflow or divide by zero, string arithmetic, calls into the standard library),
+/// and neither requires nor emits. The runtime may call such a kernel whenever it likes
+/// and get the same row, e.g. to project a grouped view's row when it is read rather
+/// than at each event.
+bool isPure(const Kernel& k);
+
 /// A source position for runtime errors ("Orders.PlaceOrder at shop.flow:140").
 struct Site {
     std::string service;

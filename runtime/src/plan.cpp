@@ -238,6 +238,7 @@ public:
             boolean(e, ap, "optional", a.optional);
             k.args.push_back(std::move(a));
         });
+        boolean(j, p, "pure", k.pure);
         string(j, p, "origin", k.origin);
     }
 

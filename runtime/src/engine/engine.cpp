@@ -371,6 +371,8 @@ struct Engine::Impl final : engine::Host {
         std::vector<std::function<void(const RowChange&)>> dependents;
         OwnedRow scratch;           // lookups
         bool probeInPlace = false;  // its store's find never keeps a copy of the key
+        // A grouped view whose rows are projected when read (instead of `rows`).
+        ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>* projected = nullptr;
     };
 
     /// An event this engine appended to a log, kept decoded until every input reading
@@ -438,6 +440,7 @@ struct Engine::Impl final : engine::Host {
     std::vector<bool> consumed;  // by event type: some service consumes it
     std::uint64_t ingest = 0;
     FlowCtx ctx;
+    FlowCtx readCtx;  // pure kernels run on a read (ProjectedAggregate), maybe inside another
     bool stopped = false;
     bool inEvent = false;      // an input event is being processed
     bool eventFailed = false;  // a runtime error while processing it
@@ -507,7 +510,8 @@ struct Engine::Impl final : engine::Host {
             t.scratch = OwnedRow(&kl);
         }
         t.scratch.assign(key);
-        const OwnedRow* r = t.rows->find(t.scratch);
+        const OwnedRow* r =
+            t.projected != nullptr ? t.projected->find(t.scratch) : t.rows->find(t.scratch);
         return r != nullptr ? r->data() : nullptr;
     }
 
@@ -515,7 +519,7 @@ struct Engine::Impl final : engine::Host {
     /// has the table's key layout (its strings still in the kernel's arena), else copied.
     const void* probe(std::int32_t table, OwnedRow& key) {
         TableRt& t = tables[static_cast<std::size_t>(table)];
-        if (t.probeInPlace && t.windowed == nullptr &&
+        if (t.probeInPlace && t.rows != nullptr && t.windowed == nullptr &&
             key.layout() == &layoutOf(p, t.plan->keyLayout)) {
             const OwnedRow* r = t.rows->find(key);
             return r != nullptr ? r->data() : nullptr;
@@ -885,7 +889,8 @@ struct Engine::Impl final : engine::Host {
 
     /// The view row of a group from its key, its aggregates' values and its window.
     OwnedRow aggregateRow(const plan::Derived& d, const AggShape& shape, const OwnedRow& key,
-                          std::span<const Value> values, const ops::WindowBounds* window) {
+                          std::span<const Value> values, const ops::WindowBounds* window,
+                          FlowCtx* own = nullptr) {
         OwnedRow aggs(shape.aggs);
         for (std::size_t i = 0; i < values.size() && i < aggs.layout()->fields.size(); ++i) {
             setField(aggs, static_cast<std::int32_t>(i), values[i]);
@@ -900,7 +905,12 @@ struct Engine::Impl final : engine::Host {
         OwnedRow out(shape.target);
         void* args[] = {const_cast<void*>(key.data()), aggs.data(),
                         const_cast<void*>(win ? win->data() : shape.noWindow.data()), out.data()};
-        if (call(d.project, args) == FLOW_ERROR) {
+        if (own != nullptr) {
+            // A pure kernel (ProjectedAggregate): it cannot fail.
+            own->reset();
+            own->host = this;
+            engine.kernels_[static_cast<std::size_t>(d.project)](own, args);
+        } else if (call(d.project, args) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
         }
         out.adoptStrings();
@@ -908,6 +918,34 @@ struct Engine::Impl final : engine::Host {
     }
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
+
+    /// Feeds a grouped view over events (StreamAggregate or ProjectedAggregate) its
+    /// source's events, and its dependents its changes.
+    template <typename Op>
+    void consumeGrouped(ServiceRt& s, const plan::Derived& d, std::shared_ptr<Op> op) {
+        std::int32_t target = d.target;
+        s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
+            Tuple t;
+            t.rows.push_back(&ev.row);
+            t.envs.push_back(&ev.env.abi);
+            if (!joinTables(d, t) || !passes(d, t)) {
+                return;
+            }
+            auto in = aggInput(d, t);
+            if (!in) {
+                return;
+            }
+            ops::Changes<OwnedRow, OwnedRow> out;
+            if (!op->insert(*in, out,
+                            !tables[static_cast<std::size_t>(target)].dependents.empty())) {
+                report(FLOW_ERR_OVERFLOW, d.site);
+                return;
+            }
+            for (const RowChange& c : out) {
+                propagate(target, c);
+            }
+        });
+    }
     void setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d);
 
     // ---- Processing ------------------------------------------------------------------------
@@ -1276,6 +1314,20 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         return;
     }
     if (d.groupKey >= 0 && fromEvent) {
+        if (p.kernels[static_cast<std::size_t>(d.project)].pure) {
+            // Rows a pure function of key and aggregates: projected when read. The kernel
+            // runs in its own context, as a read may come from inside another kernel.
+            auto op = std::make_shared<ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>>(
+                *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
+                [this, &d, &shape = aggShape(d)](const OwnedRow& key,
+                                                 std::span<const Value> values) {
+                    return aggregateRow(d, shape, key, values, nullptr, &readCtx);
+                });
+            view->projected = op.get();
+            s.operators.push_back(op);
+            consumeGrouped(s, d, op);
+            return;
+        }
         auto op = std::make_shared<ops::StreamAggregate<OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
             [this, &d, &shape = aggShape(d)](const OwnedRow& key, std::span<const Value> values) {
@@ -1283,28 +1335,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             });
         view->rows = &op->table();
         s.operators.push_back(op);
-        std::int32_t target = d.target;
-        s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
-            Tuple t;
-            t.rows.push_back(&ev.row);
-            t.envs.push_back(&ev.env.abi);
-            if (!joinTables(d, t) || !passes(d, t)) {
-                return;
-            }
-            auto in = aggInput(d, t);
-            if (!in) {
-                return;
-            }
-            ops::Changes<OwnedRow, OwnedRow> out;
-            if (!op->insert(*in, out,
-                            !tables[static_cast<std::size_t>(target)].dependents.empty())) {
-                report(FLOW_ERR_OVERFLOW, d.site);
-                return;
-            }
-            for (const RowChange& c : out) {
-                propagate(target, c);
-            }
-        });
+        consumeGrouped(s, d, op);
         return;
     }
     if (d.groupKey >= 0) {
@@ -1891,6 +1922,8 @@ std::vector<std::pair<OwnedRow, OwnedRow>> Engine::rows(std::int32_t table) {
         });
     } else if (t.rows != nullptr) {
         t.rows->forEach([&](const OwnedRow& k, const OwnedRow& r) { out.emplace_back(k, r); });
+    } else if (t.projected != nullptr) {
+        t.projected->forEach([&](const OwnedRow& k, const OwnedRow& r) { out.emplace_back(k, r); });
     }
     std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
         return compareRows(kl, a.first.data(), b.first.data()) < 0;

@@ -75,6 +75,10 @@ struct Kernel {
     std::string name;  // the symbol's name in the generated code
     KernelKind kind = KernelKind::Project;
     std::vector<KernelArg> args;
+    /// A pure function of its arguments (ir::isPure: no table reads, nothing that may
+    /// fail, no requires, no emits): the runtime may call it when it likes, e.g. to
+    /// project a grouped view's row when it is read.
+    bool pure = false;
     std::string origin;
 };
 

@@ -13,6 +13,7 @@
 #include "flow/rt/ops/change.h"
 #include "flow/rt/ops/state_lists.h"
 
+#include <absl/container/node_hash_map.h>
 #include <functional>
 #include <optional>
 #include <string>
@@ -71,6 +72,76 @@ private:
     ProjectFn project_;
     StateTable<K, O>& rows_;
     StateTable<K, GroupAcc>& acc_;
+};
+
+/// Aggregates over events into a view whose rows are a pure function of each group's key
+/// and aggregates (the `select` reads nothing else and cannot fail): only the
+/// accumulators are kept, and a row is projected when it is read. An event costs one
+/// table probe instead of three (accumulator, old row, new row) and no row is stored;
+/// a read costs a projection. Table: `NAME#acc` (K -> GroupAcc), as StreamAggregate's.
+template <typename K, typename R, typename O = Row>
+class ProjectedAggregate {
+public:
+    using GroupKeyFn = std::function<K(const R&)>;
+    using ProjectFn = std::function<O(const K&, std::span<const Value>)>;
+
+    ProjectedAggregate(Store& store, const std::string& name, std::vector<AggSpec<R>> aggs,
+                       GroupKeyFn groupKey, ProjectFn project)
+        : aggs_(std::move(aggs)), groupKey_(std::move(groupKey)), project_(std::move(project)),
+          acc_(stateTable<K, GroupAcc>(store, name + "#acc")) {}
+
+    /// As StreamAggregate::insert; the rows in `out` (only with `changes`) are projected
+    /// from the group before and after the event.
+    [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
+        K key = groupKey_(event);
+        Values args = aggs_.args(event);
+        bool created = false;
+        GroupAcc& g = acc_.upsert(key, &created);
+        if (!aggs_.fits(&g, nullptr, &args)) {
+            return false;  // a group created here is empty, and one int always fits
+        }
+        std::optional<O> before;
+        if (changes && !created) {
+            before = project_(key, aggs_.results(g));
+        }
+        aggs_.add(g, args, g.rows, false);
+        if (changes) {
+            emitChange(out, key, std::move(before),
+                       std::optional<O>(project_(key, aggs_.results(g))));
+        }
+        return true;
+    }
+
+    /// The group's row, or null. The pointer stays valid until the group changes and is
+    /// read again.
+    const O* find(const K& key) {
+        const GroupAcc* g = acc_.find(key);
+        if (g == nullptr) {
+            return nullptr;
+        }
+        // Rows read are kept with the accumulators they came from (a node map: their
+        // addresses never move), so reading again an unchanged group projects nothing.
+        auto [it, inserted] = read_.try_emplace(key);
+        if (inserted || !(it->second.first == *g)) {
+            it->second.first = *g;
+            it->second.second = project_(key, aggs_.results(*g));
+        }
+        return &it->second.second;
+    }
+
+    void forEach(const std::function<void(const K&, const O&)>& fn) {
+        acc_.forEach(
+            [&](const K& key, const GroupAcc& g) { fn(key, project_(key, aggs_.results(g))); });
+    }
+
+    std::size_t size() { return acc_.size(); }
+
+private:
+    AggregateSet<R> aggs_;
+    GroupKeyFn groupKey_;
+    ProjectFn project_;
+    StateTable<K, GroupAcc>& acc_;
+    absl::node_hash_map<K, std::pair<GroupAcc, O>> read_;
 };
 
 /// Aggregates over a table's changes (input rows keyed by IK): an update retracts the
