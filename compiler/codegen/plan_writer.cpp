@@ -126,8 +126,9 @@ Json kernel(const ir::Kernel& k) {
                             {"writable", a.writable},
                             {"optional", a.optional}});
     }
-    return Json{{"id", k.id},   {"name", k.name},        {"kind", kindName(k.kind)},
-                {"args", args}, {"pure", ir::isPure(k)}, {"origin", k.origin}};
+    return Json{{"id", k.id},        {"name", k.name},        {"kind", kindName(k.kind)},
+                {"args", args},      {"pure", ir::isPure(k)}, {"ids", ir::readsEventIds(k)},
+                {"origin", k.origin}};
 }
 
 Json site(const ir::Site& s) {

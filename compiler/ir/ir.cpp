@@ -122,54 +122,34 @@ int Layout::find(const std::string& field) const {
 
 namespace {
 
-bool exprIsPure(const Expr& e) {
-    switch (e.op) {
-    case Op::Neg:
-    case Op::Add:
-    case Op::Sub:
-    case Op::Mul:
-    case Op::Div:
-    case Op::Mod:
-        // Float arithmetic gives infinities and NaNs, never an error.
-        if (!e.type.is(Scalar::Float) || e.type.optional) {
-            return false;
-        }
-        break;
-    case Op::Call:
-    case Op::Query:
-    case Op::Lookup:
-        return false;
-    default:
-        break;
-    }
-    for (const ExprPtr& a : e.args) {
-        if (a && !exprIsPure(*a)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool stmtsArePure(const std::vector<StmtPtr>& body) {
-    for (const StmtPtr& s : body) {
-        switch (s->op) {
-        case StmtOp::Set:
-        case StmtOp::Return:
-        case StmtOp::If:
-            break;
-        case StmtOp::Require:
-        case StmtOp::Emit:
-        case StmtOp::Delete:
-            return false;
-        }
-        if ((s->value && !exprIsPure(*s->value)) || (s->cond && !exprIsPure(*s->cond)) ||
-            !stmtsArePure(s->then) || !stmtsArePure(s->otherwise)) {
-            return false;
-        }
-        for (const ExprPtr& v : s->values) {
-            if (v && !exprIsPure(*v)) {
+/// Calls fn on every expression of `body` (operands before the expression that uses
+/// them) and returns false at the first statement `stmt` refuses.
+template <typename StmtFn, typename ExprFn>
+bool allOf(const std::vector<StmtPtr>& body, StmtFn&& stmt, ExprFn&& expr) {
+    auto visit = [&](const Expr& e, auto& self) -> bool {
+        for (const ExprPtr& a : e.args) {
+            if (a && !self(*a, self)) {
                 return false;
             }
+        }
+        return expr(e);
+    };
+    for (const StmtPtr& s : body) {
+        if (!stmt(*s)) {
+            return false;
+        }
+        for (const Expr* e : {s->value.get(), s->cond.get()}) {
+            if (e != nullptr && !visit(*e, visit)) {
+                return false;
+            }
+        }
+        for (const ExprPtr& v : s->values) {
+            if (v && !visit(*v, visit)) {
+                return false;
+            }
+        }
+        if (!allOf(s->then, stmt, expr) || !allOf(s->otherwise, stmt, expr)) {
+            return false;
         }
     }
     return true;
@@ -178,7 +158,40 @@ bool stmtsArePure(const std::vector<StmtPtr>& body) {
 }  // namespace
 
 bool isPure(const Kernel& k) {
-    return stmtsArePure(k.body);
+    auto stmt = [](const Stmt& s) {
+        return s.op == StmtOp::Set || s.op == StmtOp::Return || s.op == StmtOp::If;
+    };
+    auto expr = [](const Expr& e) {
+        switch (e.op) {
+        case Op::Neg:
+        case Op::Add:
+        case Op::Sub:
+        case Op::Mul:
+        case Op::Div:
+        case Op::Mod:
+            // Float arithmetic gives infinities and NaNs, never an error.
+            return e.type.is(Scalar::Float) && !e.type.optional;
+        case Op::Call:
+        case Op::Query:
+        case Op::Lookup:
+            return false;
+        default:
+            return true;
+        }
+    };
+    return allOf(k.body, stmt, expr);
+}
+
+bool readsEventIds(const Kernel& k) {
+    auto stmt = [](const Stmt&) {
+        return true;
+    };
+    auto expr = [](const Expr& e) {
+        auto f = static_cast<EnvField>(e.field);
+        return e.op != Op::Env ||
+               (f != EnvField::Id && f != EnvField::Causation && f != EnvField::Correlation);
+    };
+    return !allOf(k.body, stmt, expr);
 }
 
 }  // namespace flow::ir

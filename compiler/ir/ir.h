@@ -212,6 +212,9 @@ struct Kernel {
 /// and get the same row, e.g. to project a grouped view's row when it is read rather
 /// than at each event.
 bool isPure(const Kernel& k);
+/// Whether a kernel reads an event's id, causation or correlation (`e.id`, ...): the
+/// runtime formats them as text for kernels only when some kernel does.
+bool readsEventIds(const Kernel& k);
 
 /// A source position for runtime errors ("Orders.PlaceOrder at shop.flow:140").
 struct Site {

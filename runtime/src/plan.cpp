@@ -239,6 +239,7 @@ public:
             k.args.push_back(std::move(a));
         });
         boolean(j, p, "pure", k.pure);
+        boolean(j, p, "ids", k.ids);
         string(j, p, "origin", k.origin);
     }
 

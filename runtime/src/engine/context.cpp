@@ -8,13 +8,17 @@
 namespace flow::rt::engine {
 
 void Env::bind() {
-    constexpr auto n = static_cast<std::int64_t>(EventId::kHexSize);
-    e.id.toHex(id);
-    e.causation.toHex(causation);
-    e.correlation.toHex(correlation);
-    abi.id = {id, n};
-    abi.causation = {causation, n};
-    abi.correlation = {correlation, n};
+    if (ids) {
+        constexpr auto n = static_cast<std::int64_t>(EventId::kHexSize);
+        e.id.toHex(id);
+        e.causation.toHex(causation);
+        e.correlation.toHex(correlation);
+        abi.id = {id, n};
+        abi.causation = {causation, n};
+        abi.correlation = {correlation, n};
+    } else {
+        abi.id = abi.causation = abi.correlation = {nullptr, 0};  // no kernel reads them
+    }
     abi.time = e.time;
     abi.seq = static_cast<std::int64_t>(e.seq);
     abi.version = e.version;

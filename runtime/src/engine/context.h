@@ -19,15 +19,18 @@ namespace flow::rt::engine {
 /// An envelope with the ABI view kernels read (`e.time`, `e.id`, ...).
 struct Env {
     Envelope e;
-    // The ids as kernels read them: in place, so binding an envelope allocates nothing.
+    // The ids as kernels read them: in place, so binding an envelope allocates nothing;
+    // formatted only if some kernel of the program reads them (`ids`).
     char id[EventId::kHexSize], causation[EventId::kHexSize], correlation[EventId::kHexSize];
     FlowEnvelope abi{};
+    bool ids = true;
 
     Env() = default;
-    explicit Env(const Envelope& env) : e(env) { bind(); }
-    Env(const Env& o) : e(o.e) { bind(); }
+    Env(const Envelope& env, bool withIds) : e(env), ids(withIds) { bind(); }
+    Env(const Env& o) : e(o.e), ids(o.ids) { bind(); }
     Env& operator=(const Env& o) {
         e = o.e;
+        ids = o.ids;
         bind();
         return *this;
     }

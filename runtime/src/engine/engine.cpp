@@ -1,6 +1,7 @@
 // runtime/src/engine/engine.cpp - runs a compiled program's services in one process.
 #include "flow/rt/engine.h"
 
+#include "../row_access.h"
 #include "context.h"
 #include "flow/rt/ops/aggregate.h"
 #include "flow/rt/ops/join.h"
@@ -15,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <sys/mman.h>
 #include <tuple>
 
 namespace flow::rt {
@@ -77,22 +77,12 @@ public:
     };
 
     /// Records are packed into large blocks: no allocation per record, and no copying
-    /// when the log grows (a view's bytes never move).
+    /// when the log grows (a view's bytes never move). The first block is small: tests
+    /// make many short-lived logs.
     Result<std::uint64_t> append(std::string_view record) override {
         if (blocks_.empty() || blockSize_ - used_ < record.size()) {
-            // A small first block (tests make many short-lived logs), then whole huge
-            // pages where the kernel offers them: a long run would otherwise take a page
-            // fault for every 4 KiB of log.
-            std::size_t unit = blocks_.empty() ? kFirstBlockBytes : kBlockBytes;
-            blockSize_ = (std::max(unit, record.size()) + unit - 1) / unit * unit;
-            void* block = std::aligned_alloc(unit, blockSize_);
-            if (block == nullptr) {
-                return Status::io("in-memory log: out of memory");
-            }
-            if (unit == kBlockBytes) {
-                ::madvise(block, blockSize_, MADV_HUGEPAGE);
-            }
-            blocks_.emplace_back(static_cast<char*>(block));
+            blockSize_ = std::max(blocks_.empty() ? kFirstBlockBytes : kBlockBytes, record.size());
+            blocks_.push_back(std::make_unique_for_overwrite<char[]>(blockSize_));
             used_ = 0;
         }
         char* at = blocks_.back().get() + used_;
@@ -110,11 +100,8 @@ public:
 
 private:
     static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
-    static constexpr std::size_t kBlockBytes = std::size_t{2} << 20;
-    struct Free {
-        void operator()(char* p) const { std::free(p); }
-    };
-    std::vector<std::unique_ptr<char, Free>> blocks_;
+    static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+    std::vector<std::unique_ptr<char[]>> blocks_;
     std::size_t blockSize_ = 0, used_ = 0;
     std::vector<std::string_view> records_;
 };
@@ -273,6 +260,21 @@ struct AggIn {
     OwnedRow args;
     bool operator==(const AggIn& o) const { return key == o.key && args == o.args; }
 };
+
+/// An event's key as the envelope carries it (valueToString of the key field), written
+/// into `out` without a Value in between: this runs for every event.
+void keyText(const plan::Layout& layout, const void* row, std::int32_t field, std::string& out) {
+    const plan::Field& f = layout.fields[static_cast<std::size_t>(field)];
+    const auto* r = static_cast<const std::uint8_t*>(row);
+    if (f.type.scalar == plan::Scalar::String && !f.type.row && rowaccess::present(f, r)) {
+        FlowStr s = rowaccess::readStr(r + rowaccess::valueOffset(f));
+        out.assign(1, '"');
+        out.append(s.ptr, static_cast<std::size_t>(s.len));
+        out.push_back('"');
+        return;
+    }
+    out = valueToString(fieldValue(layout, row, field));
+}
 
 std::string runtimeErrorText(std::int32_t code) {
     switch (code) {
@@ -440,7 +442,8 @@ struct Engine::Impl final : engine::Host {
     std::vector<bool> consumed;  // by event type: some service consumes it
     std::uint64_t ingest = 0;
     FlowCtx ctx;
-    FlowCtx readCtx;  // pure kernels run on a read (ProjectedAggregate), maybe inside another
+    bool readsIds = true;  // some kernel reads an event's id, causation or correlation
+    FlowCtx readCtx;       // pure kernels run on a read (ProjectedAggregate), maybe inside another
     bool stopped = false;
     bool inEvent = false;      // an input event is being processed
     bool eventFailed = false;  // a runtime error while processing it
@@ -637,9 +640,7 @@ struct Engine::Impl final : engine::Host {
         e.type = ev.name;
         e.version = static_cast<std::uint32_t>(ev.versions.back().version);
         if (ev.keyField >= 0) {
-            e.key.clear();
-            Value k = fieldValue(*row.layout(), row.data(), ev.keyField);
-            e.key = valueToString(k);
+            keyText(*row.layout(), row.data(), ev.keyField, e.key);
         }
         const std::string& record = encodeRecord(e, row);
         auto seq = s.log->append(record);
@@ -954,7 +955,7 @@ struct Engine::Impl final : engine::Host {
         if (in.handoff != nullptr) {
             ev.type = in.type;
             ev.seq = in.seq;
-            ev.env = Env(in.handoff->env);
+            ev.env = Env(in.handoff->env, readsIds);
             if (services[static_cast<std::size_t>(in.owner)].readers == 1) {
                 ev.row = std::move(in.handoff->row);  // its only reader: nobody needs it after
             } else {
@@ -982,7 +983,7 @@ struct Engine::Impl final : engine::Host {
         }
         ev.type = in.type;
         ev.seq = in.seq;
-        ev.env = Env(env);
+        ev.env = Env(env, readsIds);
         ev.row = std::move(row);
         return Status::ok();
     }
@@ -1523,7 +1524,7 @@ void Engine::Impl::setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d) {
     std::int32_t layout = p.events[static_cast<std::size_t>(target)].versions.back().layout;
     auto keyOf = [this, &jn](std::int32_t kernel, const EvRow& r) {
         OwnedRow key(&layoutOf(p, jn.keyLayout));
-        Env env(r.env);
+        Env env(r.env, readsIds);
         void* args[] = {const_cast<void*>(r.row.data()), &env.abi, key.data()};
         if (call(kernel, args) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
@@ -1536,7 +1537,7 @@ void Engine::Impl::setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d) {
         [keyOf, &jn](const EvRow& l) { return keyOf(jn.leftKey, l); },
         [keyOf, &jn](const EvRow& r) { return keyOf(jn.rightKey, r); },
         [this, &d, layout](const EvRow& l, const EvRow& r) {
-            Env le(l.env), re(r.env);
+            Env le(l.env, readsIds), re(r.env, readsIds);
             Tuple t;
             t.rows = {&l.row, &r.row};
             t.envs = {&le.abi, &re.abi};
@@ -1581,6 +1582,8 @@ void Engine::Impl::setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d) {
 
 Status Engine::Impl::open() {
     ops::setStatePlan(&p);
+    readsIds = std::any_of(p.kernels.begin(), p.kernels.end(),
+                           [](const plan::Kernel& k) { return k.ids; });
     for (const plan::Event& e : p.events) {
         eventByName[e.name] = e.id;
     }
@@ -1761,7 +1764,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
                 ? ev.keyField
                 : row.layout()->find(last.fields[static_cast<std::size_t>(ev.keyField)].name);
         if (field >= 0) {
-            e.key = valueToString(fieldValue(*row.layout(), row.data(), field));
+            keyText(*row.layout(), row.data(), field, e.key);
         }
     }
     const std::string& record = m.encodeRecord(e, row);

@@ -79,6 +79,9 @@ struct Kernel {
     /// fail, no requires, no emits): the runtime may call it when it likes, e.g. to
     /// project a grouped view's row when it is read.
     bool pure = false;
+    /// It reads an event's id, causation or correlation (ir::readsEventIds). A plan
+    /// without the field says so for every kernel.
+    bool ids = true;
     std::string origin;
 };
 
