@@ -1741,17 +1741,14 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     Envelope e;
     e.id = id ? *id : randomEventId();
     if (id) {
-        // Idempotent ingestion: an input already in a log is not appended again. One probe:
-        // the id goes in now, and out again if the append fails.
         FLOW_RT_TRY(m.loadRequests());
-        if (!m.requests.insert(e.id).second) {
-            return false;
-        }
+        // The set of ids is large: its slot is fetched while the record is encoded.
+        m.requests.prefetch(e.id);
     }
     e.causation = e.id;
     e.correlation = e.id;
     e.time = time ? *time : clock_;
-    e.ingest = ++m.ingest;
+    e.ingest = m.ingest + 1;
     e.depth = 0;
     e.seq = owner.log->end();
     e.type = ev.name;
@@ -1768,6 +1765,12 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
         }
     }
     const std::string& record = m.encodeRecord(e, row);
+    // Idempotent ingestion: an input already in a log is not appended again. One probe:
+    // the id goes in now, and out again if the append fails.
+    if (id && !m.requests.insert(e.id).second) {
+        return false;
+    }
+    ++m.ingest;
     auto seq = owner.log->append(record);
     Status committed = seq ? owner.log->commit() : seq.status();
     if (!committed) {

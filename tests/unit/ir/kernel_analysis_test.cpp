@@ -78,8 +78,8 @@ TEST_CASE("isPure: copies, comparisons and float arithmetic are pure") {
 }
 
 TEST_CASE("isPure: anything that may fail or read a table is not, however deep") {
-    for (ir::Op op : {ir::Op::Neg, ir::Op::Add, ir::Op::Sub, ir::Op::Mul, ir::Op::Div,
-                      ir::Op::Mod}) {
+    for (ir::Op op :
+         {ir::Op::Neg, ir::Op::Add, ir::Op::Sub, ir::Op::Mul, ir::Op::Div, ir::Op::Mod}) {
         CAPTURE(static_cast<int>(op));
         CHECK_FALSE(ir::isPure(kernel(set(binary(op, ir::Scalar::Int)))));
         CHECK_FALSE(ir::isPure(kernel(nested(binary(op, ir::Scalar::Int)))));
@@ -93,8 +93,8 @@ TEST_CASE("isPure: anything that may fail or read a table is not, however deep")
         args.push_back(expr(op, ir::Type::of(ir::Scalar::Int)));
         args.push_back(arg(ir::Scalar::Int));
         // The call is an operand of a comparison, inside an `if`.
-        CHECK_FALSE(ir::isPure(kernel(
-            nested(expr(ir::Op::Eq, ir::Type::of(ir::Scalar::Bool), std::move(args))))));
+        CHECK_FALSE(ir::isPure(
+            kernel(nested(expr(ir::Op::Eq, ir::Type::of(ir::Scalar::Bool), std::move(args))))));
     }
     for (ir::StmtOp op : {ir::StmtOp::Require, ir::StmtOp::Emit, ir::StmtOp::Delete}) {
         auto s = std::make_unique<ir::Stmt>();

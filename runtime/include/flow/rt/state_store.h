@@ -73,6 +73,9 @@ public:
     virtual bool erase(const K& key) = 0;
     virtual void forEach(const std::function<void(const K&, const V&)>& fn) = 0;
     virtual std::size_t size() = 0;
+    /// A hint that `key` is about to be looked up: a table in memory starts fetching its
+    /// slot, so the cache miss overlaps the caller's work until then.
+    virtual void prefetch(const K& /*key*/) {}
 };
 
 /// What the store persists besides the tables: opaque to the store.

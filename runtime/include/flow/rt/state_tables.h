@@ -51,6 +51,7 @@ public:
         auto it = rows_.find(key);
         return it == rows_.end() ? nullptr : &it->second;
     }
+    void prefetch(const K& key) override { rows_.prefetch(key); }
     V& upsert(const K& key, bool* created) override {
         auto [it, inserted] = rows_.try_emplace(key);
         if (undo_.recording()) {

@@ -94,6 +94,7 @@ public:
     /// from the group before and after the event.
     [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
         K key = groupKey_(event);
+        acc_.prefetch(key);
         Values args = aggs_.args(event);
         bool created = false;
         GroupAcc& g = acc_.upsert(key, &created);
