@@ -520,15 +520,19 @@ struct Engine::Impl final : engine::Host {
 
     /// The row of `table` under `key`, a key a kernel just wrote: probed as it is when it
     /// has the table's key layout (its strings still in the kernel's arena), else copied.
-    const void* probe(std::int32_t table, OwnedRow& key) {
+    /// What `probe` found: a stored row, or (read through `lookup`) the bytes of one.
+    struct Probed {
+        const OwnedRow* row = nullptr;
+        const void* data = nullptr;
+    };
+    Probed probe(std::int32_t table, OwnedRow& key) {
         TableRt& t = tables[static_cast<std::size_t>(table)];
         if (t.probeInPlace && t.rows != nullptr && t.windowed == nullptr &&
             key.layout() == &layoutOf(p, t.plan->keyLayout)) {
-            const OwnedRow* r = t.rows->find(key);
-            return r != nullptr ? r->data() : nullptr;
+            return Probed{t.rows->find(key), nullptr};
         }
         key.adoptStrings();
-        return lookup(table, key.data());
+        return Probed{nullptr, lookup(table, key.data())};
     }
 
     /// A windowed table's key as one row of its key layout: the group key, then the start.
@@ -624,18 +628,19 @@ struct Engine::Impl final : engine::Host {
 
     /// Appends an event to the service's log, unless a replay regenerates one that is
     /// already there (same deterministic id): then only the output position moves.
-    void emit(ServiceRt& s, std::int32_t type, OwnedRow row, const Envelope& env) {
+    void emit(ServiceRt& s, std::int32_t type, OwnedRow row, Envelope e) {
         if (s.holdEmits) {
-            s.pending.push_back({type, std::move(row), env});
+            s.pending.push_back({type, std::move(row), std::move(e)});
             return;
         }
-        auto found = s.replayed.find(env.id);
-        if (found != s.replayed.end()) {
-            s.outputPos = std::max(s.outputPos, found->second + 1);
-            return;
+        if (!s.replayed.empty()) {
+            auto found = s.replayed.find(e.id);
+            if (found != s.replayed.end()) {
+                s.outputPos = std::max(s.outputPos, found->second + 1);
+                return;
+            }
         }
         const plan::Event& ev = p.events[static_cast<std::size_t>(type)];
-        Envelope e = env;
         e.seq = s.log->end();
         e.type = ev.name;
         e.version = static_cast<std::uint32_t>(ev.versions.back().version);
@@ -657,7 +662,7 @@ struct Engine::Impl final : engine::Host {
         rec.type = type;
         rec.service = s.id;
         rec.seq = *seq;
-        rec.envelope = e;
+        rec.envelope = std::move(e);
         rec.row = std::move(row);
         engine.emitted_.push_back(std::move(rec));
     }
@@ -795,15 +800,17 @@ struct Engine::Impl final : engine::Host {
                 report(ctx.errorCode, ctx.errorSite);
                 return false;
             }
-            const void* found = probe(jn.source.id, key);
-            if (found == nullptr && jn.kind == plan::JoinKind::Inner) {
+            Probed found = probe(jn.source.id, key);
+            if (found.row == nullptr && found.data == nullptr && jn.kind == plan::JoinKind::Inner) {
                 return false;
             }
-            if (found != nullptr) {
+            if (found.row != nullptr) {
+                t.rows.push_back(found.row);  // a stored row: nothing changes it until we are done
+            } else if (found.data != nullptr) {
                 t.keep.reserve(d.joins.size());
                 t.keep.emplace_back(
                     &layoutOf(p, tables[static_cast<std::size_t>(jn.source.id)].plan->rowLayout),
-                    found);
+                    found.data);
                 t.rows.push_back(&t.keep.back());
             } else {
                 t.rows.push_back(nullptr);
@@ -1144,7 +1151,7 @@ struct Engine::Impl final : engine::Host {
         } else {
             s.store->keep();
             for (ServiceRt::Pending& e : s.pending) {
-                emit(s, e.type, std::move(e.row), e.env);
+                emit(s, e.type, std::move(e.row), std::move(e.env));
             }
             s.pending.clear();
         }
