@@ -1412,7 +1412,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
                     t.envs = {nullptr, nullptr};
                     (void)rightRowLayout;
                     auto out = project(d, t, targetLayout);
-                    return out ? *out : OwnedRow(&layoutOf(p, targetLayout));
+                    return out ? std::move(*out) : OwnedRow(&layoutOf(p, targetLayout));
                 });
         view->rows = &op->table();
         s.operators.push_back(op);
@@ -1420,7 +1420,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         tables[static_cast<std::size_t>(d.sources[0].id)].dependents.push_back(
             [this, op, target](const RowChange& c) {
                 ops::Changes<OwnedRow, OwnedRow> out;
-                op->onLeft(c, out);
+                op->onLeft(c, out, !tables[static_cast<std::size_t>(target)].dependents.empty());
                 for (const RowChange& oc : out) {
                     propagate(target, oc);
                 }
@@ -1428,7 +1428,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         tables[static_cast<std::size_t>(jn.source.id)].dependents.push_back(
             [this, op, target](const RowChange& c) {
                 ops::Changes<OwnedRow, OwnedRow> out;
-                op->onRight(c, out);
+                op->onRight(c, out, !tables[static_cast<std::size_t>(target)].dependents.empty());
                 for (const RowChange& oc : out) {
                     propagate(target, oc);
                 }

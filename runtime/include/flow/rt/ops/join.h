@@ -219,7 +219,9 @@ public:
           rows_(stateTable<LK, O>(store, name)), right_(stateTable<RK, R>(store, name + "#right")),
           left_(store, name + "#left") {}
 
-    void onLeft(const Change<LK, L>& change, Changes<LK, O>& out) {
+    /// A left row's change. With `changes` false (nobody reads this view's changes) the
+    /// joined row is stored without keeping its old version and nothing is emitted.
+    void onLeft(const Change<LK, L>& change, Changes<LK, O>& out, bool changes = true) {
         if (change.before) {
             left_.erase(change.key);
         }
@@ -229,10 +231,10 @@ public:
             left_.pushBack(rk, change.key, *change.after);
             after = joined(change.key, *change.after, rk);
         }
-        publish(change.key, std::move(after), out);
+        publish(change.key, std::move(after), out, changes);
     }
 
-    void onRight(const Change<RK, R>& change, Changes<LK, O>& out) {
+    void onRight(const Change<RK, R>& change, Changes<LK, O>& out, bool changes = true) {
         if (change.after) {
             right_.upsert(change.key) = *change.after;
         } else {
@@ -240,7 +242,7 @@ public:
         }
         for (const LK& lk : left_.elements(change.key)) {
             L row = left_.node(lk)->payload;
-            publish(lk, joined(lk, row, change.key), out);
+            publish(lk, joined(lk, row, change.key), out, changes);
         }
     }
 
@@ -255,7 +257,16 @@ private:
         return combine_(lk, row, right);
     }
 
-    void publish(const LK& key, std::optional<O> after, Changes<LK, O>& out) {
+    void publish(const LK& key, std::optional<O> after, Changes<LK, O>& out, bool changes) {
+        if (!changes) {
+            const O* old = rows_.find(key);
+            if (after && (old == nullptr || !(*old == *after))) {
+                rows_.upsert(key) = std::move(*after);
+            } else if (!after && old != nullptr) {
+                rows_.erase(key);
+            }
+            return;
+        }
         std::optional<O> before;
         if (const O* old = rows_.find(key)) {
             before = *old;
