@@ -292,7 +292,8 @@ EngineRun::EngineRun(const Program& program, const Options& options) {
     }
     dir_ = pattern;
     rt::EngineOptions eo;
-    eo.dataDir = "";  // logs and state in memory
+    eo.dataDir = "";          // logs and state in memory
+    eo.recordInputs = false;  // as `EXE run` does: the harness observes emitted events only
     if (options.checkpointEvery > 0) {
         eo.checkpointEvery = options.checkpointEvery;
     }

@@ -1789,13 +1789,19 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     if (!id && m.requestsLoaded) {
         m.requests.insert(e.id);
     }
+    const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
+    if (latest) {
+        m.handOff(owner, *seq, event, e, row);
+    }
+    if (!options_.recordInputs) {
+        return true;
+    }
     EventRecord rec;
     rec.type = event;
     rec.service = ev.service;
     rec.seq = *seq;
-    rec.envelope = e;
-    if (static_cast<std::size_t>(version) + 1 == ev.versions.size()) {
-        m.handOff(owner, *seq, event, e, row);
+    rec.envelope = std::move(e);
+    if (latest) {
         rec.row = row;
     } else {
         // What handlers will see: the row read through the upcasts.

@@ -33,6 +33,7 @@ EngineOptions engineOptions(const RunOptions& o) {
     e.store = o.store;
     e.onError = o.onError == "stop" ? OnError::Stop : OnError::Skip;
     e.salvage = o.salvage;
+    e.recordInputs = false;  // nothing here reads them back from emitted()
     return e;
 }
 

@@ -91,6 +91,22 @@ void programInProcess() {
               "a left-out field takes its declared default");
         check(shop::events::f_StockZ_StockAdjusted(program, *stock.value()).isOk(),
               "an event is ingested and processed");
+        flow::rt::Engine& engine = program.engine();
+        check(engine.emitted().size() == 1 &&
+                  engine.program().events[static_cast<std::size_t>(engine.emitted()[0].type)]
+                          .name == "Stock.StockAdjusted",
+              "an ingested event is in emitted()");
+        // `run` turns recording inputs off: the event is processed all the same.
+        flow::rt::EngineOptions quiet;
+        quiet.recordInputs = false;
+        flow_gen::Program other(quiet);
+        bool same = other.open().isOk() &&
+                    shop::events::f_StockZ_StockAdjusted(other, *stock.value()).isOk() &&
+                    other.engine().emitted().empty();
+        for (const auto& t : engine.program().tables) {
+            same = same && other.engine().rows(t.id) == engine.rows(t.id);
+        }
+        check(same, "without recordInputs, emitted() leaves the input out and the tables agree");
     }
 
     auto registered = shop::commands::f_OrdersZ_RegisterCustomer(

@@ -36,6 +36,10 @@ struct EngineOptions {
     OnError onError = OnError::Skip;
     std::uint64_t checkpointEvery = 50'000;  // events processed between checkpoints
     bool salvage = false;
+    /// Whether `ingest` adds each input to `emitted()` (tests and `expect emitted` read
+    /// them); `run`, which never reads them, turns it off. Events the program emits are
+    /// always added.
+    bool recordInputs = true;
 };
 
 /// One event as clients see it: what `expect emitted`, `--input` and trace show.
@@ -104,7 +108,8 @@ public:
     /// strings it returns live until the next call.
     std::int32_t callKernel(std::int32_t kernel, void** args);
 
-    /// Every event appended since the engine opened (or since clearEmitted), in order.
+    /// Every event appended since the engine opened (or since clearEmitted), in order;
+    /// inputs only with `EngineOptions::recordInputs`.
     const std::vector<EventRecord>& emitted() const { return emitted_; }
     void clearEmitted() { emitted_.clear(); }
     /// Reads every event of every log (for dump --events and trace).
