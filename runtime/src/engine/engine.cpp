@@ -944,7 +944,7 @@ struct Engine::Impl final : engine::Host {
                 return;
             }
             ops::Changes<OwnedRow, OwnedRow> out;
-            if (!op->insert(*in, out,
+            if (!op->insert(*in, in->key, out,
                             !tables[static_cast<std::size_t>(target)].dependents.empty())) {
                 report(FLOW_ERR_OVERFLOW, d.site);
                 return;

@@ -42,7 +42,10 @@ public:
     /// false: nobody reads them, so the old row is neither looked up nor copied). False,
     /// with nothing changed and nothing emitted, when an int sum would overflow.
     [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
-        K key = groupKey_(event);
+        return insert(event, groupKey_(event), out, changes);
+    }
+    /// The same, with the event's group key already at hand.
+    [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes) {
         Values args = aggs_.args(event);
         // One lookup: a group created here is empty, and one int always fits.
         GroupAcc& g = acc_.upsert(key);
@@ -93,7 +96,10 @@ public:
     /// As StreamAggregate::insert; the rows in `out` (only with `changes`) are projected
     /// from the group before and after the event.
     [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
-        K key = groupKey_(event);
+        return insert(event, groupKey_(event), out, changes);
+    }
+    /// The same, with the event's group key already at hand.
+    [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes) {
         acc_.prefetch(key);
         Values args = aggs_.args(event);
         bool created = false;
