@@ -1004,8 +1004,10 @@ struct Engine::Impl final : engine::Host {
         return &q[static_cast<std::size_t>(seq - q.front().seq)];
     }
 
-    /// Keeps an event just appended at `seq` of `owner`'s log for its readers.
-    void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, const Envelope& env,
+    /// Keeps an event just appended at `seq` of `owner`'s log for its readers. An rvalue
+    /// `env` is moved into the hand-off, and only when the event is kept.
+    template <typename E>
+    void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, E&& env,
                  const OwnedRow& row) {
         if (owner.readers == 0) {
             return;
@@ -1018,7 +1020,7 @@ struct Engine::Impl final : engine::Host {
             owner.handoff.push_back(Handoff{seq, -1, {}, {}});
             return;
         }
-        owner.handoff.push_back(Handoff{seq, type, env, row});
+        owner.handoff.push_back(Handoff{seq, type, std::forward<E>(env), row});
     }
 
     /// Drops the decoded events every input has read.
@@ -1790,11 +1792,14 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
         m.requests.insert(e.id);
     }
     const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
+    if (!options_.recordInputs) {
+        if (latest) {
+            m.handOff(owner, *seq, event, std::move(e), row);  // its last use
+        }
+        return true;
+    }
     if (latest) {
         m.handOff(owner, *seq, event, e, row);
-    }
-    if (!options_.recordInputs) {
-        return true;
     }
     EventRecord rec;
     rec.type = event;
