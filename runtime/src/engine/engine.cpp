@@ -371,8 +371,7 @@ struct Engine::Impl final : engine::Host {
         StateTable<OwnedRow, OwnedRow>* rows = nullptr;  // all but windowed views
         StateTable<ops::Windowed<OwnedRow>, OwnedRow>* windowed = nullptr;  // windowed views
         std::vector<std::function<void(const RowChange&)>> dependents;
-        OwnedRow scratch;           // lookups
-        bool probeInPlace = false;  // its store's find never keeps a copy of the key
+        OwnedRow scratch;  // lookups
         // A grouped view whose rows are projected when read (instead of `rows`).
         ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>* projected = nullptr;
     };
@@ -442,8 +441,9 @@ struct Engine::Impl final : engine::Host {
     std::vector<bool> consumed;  // by event type: some service consumes it
     std::uint64_t ingest = 0;
     FlowCtx ctx;
-    bool readsIds = true;  // some kernel reads an event's id, causation or correlation
-    FlowCtx readCtx;       // pure kernels run on a read (ProjectedAggregate), maybe inside another
+    bool readsIds = true;       // some kernel reads an event's id, causation or correlation
+    bool probeInPlace = false;  // the store's find never keeps a copy of the key
+    FlowCtx readCtx;  // pure kernels run on a read (ProjectedAggregate), maybe inside another
     bool stopped = false;
     bool inEvent = false;      // an input event is being processed
     bool eventFailed = false;  // a runtime error while processing it
@@ -453,11 +453,14 @@ struct Engine::Impl final : engine::Host {
     // ---- Kernels ----------------------------------------------------------------------------
 
     std::int32_t call(std::int32_t kernel, void** args, bool reset = true) {
+        return callIn(ctx, kernel, args, reset);
+    }
+    std::int32_t callIn(FlowCtx& c, std::int32_t kernel, void** args, bool reset = true) {
         if (reset) {
-            ctx.reset();
+            c.reset();
         }
-        ctx.host = this;
-        return engine.kernels_[static_cast<std::size_t>(kernel)](&ctx, args);
+        c.host = this;
+        return engine.kernels_[static_cast<std::size_t>(kernel)](&c, args);
     }
 
     void report(std::int32_t code, std::int32_t site) {
@@ -518,16 +521,16 @@ struct Engine::Impl final : engine::Host {
         return r != nullptr ? r->data() : nullptr;
     }
 
-    /// The row of `table` under `key`, a key a kernel just wrote: probed as it is when it
-    /// has the table's key layout (its strings still in the kernel's arena), else copied.
     /// What `probe` found: a stored row, or (read through `lookup`) the bytes of one.
     struct Probed {
         const OwnedRow* row = nullptr;
         const void* data = nullptr;
     };
+    /// The row of `table` under `key`, a key a kernel just wrote: probed as it is when it
+    /// has the table's key layout (its strings still in the kernel's arena), else copied.
     Probed probe(std::int32_t table, OwnedRow& key) {
         TableRt& t = tables[static_cast<std::size_t>(table)];
-        if (t.probeInPlace && t.rows != nullptr && t.windowed == nullptr &&
+        if (probeInPlace && t.rows != nullptr && t.windowed == nullptr &&
             key.layout() == &layoutOf(p, t.plan->keyLayout)) {
             return Probed{t.rows->find(key), nullptr};
         }
@@ -857,6 +860,18 @@ struct Engine::Impl final : engine::Host {
     std::map<const plan::Derived*, AggShape> aggShapes;
     const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
 
+    /// A grouped view's input from one event of its source: joined, filtered, then its
+    /// group key and aggregate arguments; none when it does not pass or a kernel failed.
+    std::optional<AggIn> aggInputOf(const plan::Derived& d, Live& ev) {
+        Tuple t;
+        t.rows.push_back(&ev.row);
+        t.envs.push_back(&ev.env.abi);
+        if (!joinTables(d, t) || !passes(d, t)) {
+            return std::nullopt;
+        }
+        return aggInput(d, t);
+    }
+
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
         const AggShape& shape = aggShape(d);
         AggIn in{OwnedRow(shape.key), OwnedRow(shape.args)};
@@ -896,9 +911,10 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// The view row of a group from its key, its aggregates' values and its window.
+    /// `in`: the kernel's context (a pure one may run inside another kernel's call).
     OwnedRow aggregateRow(const plan::Derived& d, const AggShape& shape, const OwnedRow& key,
                           std::span<const Value> values, const ops::WindowBounds* window,
-                          FlowCtx* own = nullptr) {
+                          FlowCtx& in) {
         OwnedRow aggs(shape.aggs);
         for (std::size_t i = 0; i < values.size() && i < aggs.layout()->fields.size(); ++i) {
             setField(aggs, static_cast<std::int32_t>(i), values[i]);
@@ -913,13 +929,8 @@ struct Engine::Impl final : engine::Host {
         OwnedRow out(shape.target);
         void* args[] = {const_cast<void*>(key.data()), aggs.data(),
                         const_cast<void*>(win ? win->data() : shape.noWindow.data()), out.data()};
-        if (own != nullptr) {
-            // A pure kernel (ProjectedAggregate): it cannot fail.
-            own->reset();
-            own->host = this;
-            engine.kernels_[static_cast<std::size_t>(d.project)](own, args);
-        } else if (call(d.project, args) == FLOW_ERROR) {
-            report(ctx.errorCode, ctx.errorSite);
+        if (callIn(in, d.project, args) == FLOW_ERROR) {
+            report(in.errorCode, in.errorSite);
         }
         out.adoptStrings();
         return out;
@@ -933,13 +944,7 @@ struct Engine::Impl final : engine::Host {
     void consumeGrouped(ServiceRt& s, const plan::Derived& d, std::shared_ptr<Op> op) {
         std::int32_t target = d.target;
         s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
-            Tuple t;
-            t.rows.push_back(&ev.row);
-            t.envs.push_back(&ev.env.abi);
-            if (!joinTables(d, t) || !passes(d, t)) {
-                return;
-            }
-            auto in = aggInput(d, t);
+            auto in = aggInputOf(d, ev);
             if (!in) {
                 return;
             }
@@ -1292,7 +1297,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             *s.store, view->plan->name, spec, aggSpecs(d), [](const AggIn& in) { return in.key; },
             [this, &d, &shape = aggShape(d)](const OwnedRow& key, const ops::WindowBounds& w,
                                              std::span<const Value> values) {
-                return aggregateRow(d, shape, key, values, &w);
+                return aggregateRow(d, shape, key, values, &w, ctx);
             });
         view->windowed = &op->table();
         groupLayouts[d.target] = p.kernels[static_cast<std::size_t>(d.project)].args[0].layout;
@@ -1301,13 +1306,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         s.lateCounters.push_back([op] { return static_cast<std::uint64_t>(op->lateEvents()); });
         std::int32_t target = d.target;
         s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
-            Tuple t;
-            t.rows.push_back(&ev.row);
-            t.envs.push_back(&ev.env.abi);
-            if (!joinTables(d, t) || !passes(d, t)) {
-                return;
-            }
-            auto in = aggInput(d, t);
+            auto in = aggInputOf(d, ev);
             if (in) {
                 ops::Changes<ops::Windowed<OwnedRow>, OwnedRow> out;
                 if (!op->insert(*in, ev.env.e.time, out)) {
@@ -1331,7 +1330,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
                 *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
                 [this, &d, &shape = aggShape(d)](const OwnedRow& key,
                                                  std::span<const Value> values) {
-                    return aggregateRow(d, shape, key, values, nullptr, &readCtx);
+                    return aggregateRow(d, shape, key, values, nullptr, readCtx);
                 });
             view->projected = op.get();
             s.operators.push_back(op);
@@ -1341,7 +1340,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         auto op = std::make_shared<ops::StreamAggregate<OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
             [this, &d, &shape = aggShape(d)](const OwnedRow& key, std::span<const Value> values) {
-                return aggregateRow(d, shape, key, values, nullptr);
+                return aggregateRow(d, shape, key, values, nullptr, ctx);
             });
         view->rows = &op->table();
         s.operators.push_back(op);
@@ -1353,7 +1352,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         auto op = std::make_shared<ops::TableAggregate<OwnedRow, OwnedRow, AggIn, OwnedRow>>(
             *s.store, view->plan->name, aggSpecs(d), [](const AggIn& in) { return in.key; },
             [this, &d, &shape = aggShape(d)](const OwnedRow& key, std::span<const Value> values) {
-                return aggregateRow(d, shape, key, values, nullptr);
+                return aggregateRow(d, shape, key, values, nullptr, ctx);
             });
         view->rows = &op->table();
         s.operators.push_back(op);
@@ -1599,10 +1598,9 @@ Status Engine::Impl::open() {
     tables.resize(p.tables.size());
     for (const plan::Table& t : p.tables) {
         tables[static_cast<std::size_t>(t.id)].plan = &t;
-        // A RocksDB table caches what it reads under a copy of the key.
-        tables[static_cast<std::size_t>(t.id)].probeInPlace =
-            engine.options_.dataDir.empty() || engine.options_.store == "memory";
     }
+    // A RocksDB table caches what it reads under a copy of the key.
+    probeInPlace = engine.options_.dataDir.empty() || engine.options_.store == "memory";
     services.resize(p.services.size());
     const EngineOptions& o = engine.options_;
     for (const plan::Service& sp : p.services) {
@@ -1792,14 +1790,13 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
         m.requests.insert(e.id);
     }
     const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
-    if (!options_.recordInputs) {
-        if (latest) {
-            m.handOff(owner, *seq, event, std::move(e), row);  // its last use
-        }
-        return true;
-    }
     if (latest) {
-        m.handOff(owner, *seq, event, e, row);
+        // Without the record below, this is the envelope's last use.
+        options_.recordInputs ? m.handOff(owner, *seq, event, e, row)
+                              : m.handOff(owner, *seq, event, std::move(e), row);
+    }
+    if (!options_.recordInputs) {
+        return true;
     }
     EventRecord rec;
     rec.type = event;
