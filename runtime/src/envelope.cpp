@@ -100,14 +100,35 @@ EventId randomEventId() {
     return id;
 }
 
+namespace {
+
+// Format 2's flags: which ids are not written because they equal another.
+constexpr std::uint8_t kCausationIsId = 1;           // an input, a command's request
+constexpr std::uint8_t kCorrelationIsCausation = 2;  // an input, or what one caused directly
+constexpr std::uint8_t kKnownFlags = kCausationIsId | kCorrelationIsCausation;
+
+}  // namespace
+
 void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out) {
+    std::uint8_t flags = 0;
+    if (env.causation == env.id) {
+        flags |= kCausationIsId;
+    }
+    if (env.correlation == env.causation) {
+        flags |= kCorrelationIsCausation;
+    }
     out.push_back(static_cast<char>(kEnvelopeFormat));
+    out.push_back(static_cast<char>(flags));
     putFixed64(out, env.id.hi);
     putFixed64(out, env.id.lo);
-    putFixed64(out, env.causation.hi);
-    putFixed64(out, env.causation.lo);
-    putFixed64(out, env.correlation.hi);
-    putFixed64(out, env.correlation.lo);
+    if ((flags & kCausationIsId) == 0) {
+        putFixed64(out, env.causation.hi);
+        putFixed64(out, env.causation.lo);
+    }
+    if ((flags & kCorrelationIsCausation) == 0) {
+        putFixed64(out, env.correlation.hi);
+        putFixed64(out, env.correlation.lo);
+    }
     putZigzag(out, env.time);
     putVarint(out, env.seq);
     putVarint(out, env.version);
@@ -121,17 +142,39 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
 Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& payload) {
     Reader r(record);
     std::uint8_t format = 0;
-    if (!r.byte(format) || format != kEnvelopeFormat) {
+    if (!r.byte(format) || (format != kEnvelopeFormat && format != kEnvelopeFormat1)) {
         return Status::corruption("unknown envelope format");
+    }
+    // Format 1 (logs written before format 2) has all three ids, and no flags.
+    std::uint8_t flags = 0;
+    if (format == kEnvelopeFormat && (!r.byte(flags) || (flags & ~kKnownFlags) != 0)) {
+        return Status::corruption("truncated or invalid envelope");
+    }
+    if (!r.fixed64(env.id.hi) || !r.fixed64(env.id.lo)) {
+        return Status::corruption("truncated or invalid envelope");
+    }
+    if ((flags & kCausationIsId) != 0) {
+        env.causation = env.id;
+    } else if (!r.fixed64(env.causation.hi) || !r.fixed64(env.causation.lo)) {
+        return Status::corruption("truncated or invalid envelope");
+    }
+    if ((flags & kCorrelationIsCausation) != 0) {
+        env.correlation = env.causation;
+    } else if (!r.fixed64(env.correlation.hi) || !r.fixed64(env.correlation.lo)) {
+        return Status::corruption("truncated or invalid envelope");
+    }
+    // One encoding per envelope: an id written out although it equals the one its flag
+    // names would be written differently by encodeEnvelope.
+    if (format == kEnvelopeFormat &&
+        (((flags & kCausationIsId) == 0 && env.causation == env.id) ||
+         ((flags & kCorrelationIsCausation) == 0 && env.correlation == env.causation))) {
+        return Status::corruption("non-canonical envelope");
     }
     std::uint64_t version = 0, depth = 0;
     std::string_view type, key;
-    if (!r.fixed64(env.id.hi) || !r.fixed64(env.id.lo) || !r.fixed64(env.causation.hi) ||
-        !r.fixed64(env.causation.lo) || !r.fixed64(env.correlation.hi) ||
-        !r.fixed64(env.correlation.lo) || !r.zigzag(env.time) || !r.varint(env.seq) ||
-        !r.varint(version) || version == 0 || version > 0xFFFF || !r.varint(env.ingest) ||
-        !r.varint(depth) || depth > 0xFFFFFFFFu || !r.bytes(type, kMaxTypeBytes) ||
-        !r.bytes(key, kMaxKeyBytes)) {
+    if (!r.zigzag(env.time) || !r.varint(env.seq) || !r.varint(version) || version == 0 ||
+        version > 0xFFFF || !r.varint(env.ingest) || !r.varint(depth) || depth > 0xFFFFFFFFu ||
+        !r.bytes(type, kMaxTypeBytes) || !r.bytes(key, kMaxKeyBytes)) {
         return Status::corruption("truncated or invalid envelope");
     }
     if (type.empty() || !validUtf8(type)) {

@@ -200,3 +200,104 @@ TEST_CASE("envelopes round-trip and ids are deterministic") {
         CHECK_FALSE(decodeEnvelope(std::string_view(rec).substr(0, n), back, payload).isOk());
     }
 }
+
+namespace {
+
+Envelope shaped(const EventId& id, const EventId& causation, const EventId& correlation) {
+    Envelope e;
+    e.id = id;
+    e.causation = causation;
+    e.correlation = correlation;
+    e.time = 1704067200000000;
+    e.seq = 9;
+    e.ingest = 4;
+    e.depth = id == causation ? 0 : 2;
+    e.type = "Orders.OrderPlaced";
+    e.key = "o1";
+    return e;
+}
+
+void checkSame(const Envelope& a, const Envelope& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.causation == b.causation);
+    CHECK(a.correlation == b.correlation);
+    CHECK(a.time == b.time);
+    CHECK(a.seq == b.seq);
+    CHECK(a.version == b.version);
+    CHECK(a.ingest == b.ingest);
+    CHECK(a.depth == b.depth);
+    CHECK(a.type == b.type);
+    CHECK(a.key == b.key);
+}
+
+}  // namespace
+
+TEST_CASE("envelope format 2 leaves out the ids that equal another, and reads format 1") {
+    const EventId root = requestId("req-1");
+    const EventId child = deriveEventId(root, 0);
+    const EventId grandchild = deriveEventId(child, 0);
+    // An input, what it caused directly, and what that caused: 32, 16 and 0 bytes saved.
+    const Envelope input = shaped(root, root, root);
+    const Envelope direct = shaped(child, root, root);
+    const Envelope deeper = shaped(grandchild, child, root);
+    std::size_t sizes[3];
+    int n = 0;
+    for (const Envelope* e : {&input, &direct, &deeper}) {
+        std::string rec;
+        encodeEnvelope(*e, "payload", rec);
+        CHECK(static_cast<std::uint8_t>(rec[0]) == kEnvelopeFormat);
+        Envelope back;
+        std::string_view payload;
+        REQUIRE(decodeEnvelope(rec, back, payload).isOk());
+        CHECK(payload == "payload");
+        checkSame(back, *e);
+        sizes[n++] = rec.size();
+        for (std::size_t cut = 0; cut < rec.size() - 7; ++cut) {
+            CHECK_FALSE(decodeEnvelope(std::string_view(rec).substr(0, cut), back, payload).isOk());
+        }
+    }
+    CHECK(sizes[1] == sizes[0] + 16);
+    CHECK(sizes[2] == sizes[1] + 16);
+
+    SECTION("format 1, every id written out, is still read") {
+        std::string rec(1, static_cast<char>(kEnvelopeFormat1));
+        for (const EventId* id : {&deeper.id, &deeper.causation, &deeper.correlation}) {
+            putFixed64(rec, id->hi);
+            putFixed64(rec, id->lo);
+        }
+        putZigzag(rec, deeper.time);
+        putVarint(rec, deeper.seq);
+        putVarint(rec, deeper.version);
+        putVarint(rec, deeper.ingest);
+        putVarint(rec, deeper.depth);
+        putBytes(rec, deeper.type);
+        putBytes(rec, deeper.key);
+        rec += "payload";
+        Envelope back;
+        std::string_view payload;
+        REQUIRE(decodeEnvelope(rec, back, payload).isOk());
+        CHECK(payload == "payload");
+        checkSame(back, deeper);
+    }
+    SECTION("unknown flags and ids written out although a flag could name them are refused") {
+        std::string rec;
+        encodeEnvelope(input, "", rec);
+        Envelope back;
+        std::string_view payload;
+        std::string unknown = rec;
+        unknown[1] = static_cast<char>(unknown[1] | 4);
+        CHECK(decodeEnvelope(unknown, back, payload).code() == StatusCode::Corruption);
+        // The input's envelope with its flags cleared and all three ids written out.
+        std::string spelled(1, static_cast<char>(kEnvelopeFormat));
+        spelled.push_back(0);
+        for (int i = 0; i < 3; ++i) {
+            putFixed64(spelled, root.hi);
+            putFixed64(spelled, root.lo);
+        }
+        spelled += rec.substr(2 + 16);
+        CHECK(decodeEnvelope(spelled, back, payload).code() == StatusCode::Corruption);
+        std::string unknownFormat = rec;
+        unknownFormat[0] = 3;
+        CHECK(decodeEnvelope(unknownFormat, back, payload).code() == StatusCode::Corruption);
+    }
+}

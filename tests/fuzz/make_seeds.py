@@ -32,11 +32,27 @@ def row(i):
             + varint(i % 3) + blob("caf\u00e9".encode()) + zigzag(3600000000))
 
 
-def envelope(i, payload):
+def envelope_rest(i, payload):
+    return (zigzag(1704067200000000 + i) + varint(i) + varint(1) + varint(i) + varint(i % 3)
+            + blob(b"Fuzz.Event") + blob(b"order-%d" % i) + payload)
+
+
+def envelope1(i, payload):
+    """Format 1: all three ids."""
     ids = struct.pack("<QQQQQQ", i, i + 1, i + 2, i + 3, i + 4, i + 5)
-    return (b"\x01" + ids + zigzag(1704067200000000 + i) + varint(i) + varint(1) + varint(i) + varint(i % 3)
-            + blob(b"Fuzz.Event")
-            + blob(b"order-%d" % i) + payload)
+    return b"\x01" + ids + envelope_rest(i, payload)
+
+
+def envelope2(i, payload):
+    """Format 2: flags (bit 0: causation is the id, bit 1: correlation is the causation),
+    then the ids the flags do not name."""
+    flags = i % 4
+    ids = struct.pack("<QQ", i, i + 1)
+    if not flags & 1:
+        ids += struct.pack("<QQ", i + 2, i + 3)
+    if not flags & 2:
+        ids += struct.pack("<QQ", i + 4, i + 5)
+    return b"\x02" + bytes([flags]) + ids + envelope_rest(i, payload)
 
 
 def main():
@@ -44,7 +60,8 @@ def main():
     for i in range(4):
         r = row(i)
         open(f"{dec}/row{i}", "wb").write(r)
-        open(f"{dec}/env{i}", "wb").write(envelope(i, r))
+        open(f"{dec}/env{i}", "wb").write(envelope1(i, r))
+        open(f"{dec}/env2-{i}", "wb").write(envelope2(i, r))
     # Valid segments need the XXH3 frame checksum: the log fuzzer writes those seeds
     # itself (FLOW_FUZZ_SEED_DIR). Here only the bare segment header.
     header = b"FLOWSEG1" + struct.pack("<Q", 0)

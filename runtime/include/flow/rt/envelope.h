@@ -62,7 +62,12 @@ struct Envelope {
     std::string key;   // the encoded key value (partitioning)
 };
 
-inline constexpr std::uint8_t kEnvelopeFormat = 1;
+/// The envelope format written: 2 leaves out the causation id when it is the event's
+/// own (inputs) and the correlation id when it is the causation (inputs and what they
+/// caused directly), with a flag byte saying which. Format 1, with every id, is still
+/// read: data directories written before format 2 stay readable.
+inline constexpr std::uint8_t kEnvelopeFormat = 2;
+inline constexpr std::uint8_t kEnvelopeFormat1 = 1;
 inline constexpr std::size_t kMaxTypeBytes = 1024;
 inline constexpr std::size_t kMaxKeyBytes = 64 * 1024;
 
