@@ -395,47 +395,23 @@ bool checkResults(const char* what, const Results& got, const Results& want, boo
 
 }  // namespace
 
-Rate inputFloor(const Program& program, const std::vector<Input>& inputs) {
-    absl::flat_hash_set<rt::EventId> ids;
-    constexpr std::size_t kBlock = std::size_t{2} << 20;
-    std::vector<std::unique_ptr<char[]>> blocks;
-    std::size_t used = kBlock;
-    std::string record;
-    Stopwatch sw;
-    sw.start();
-    std::uint64_t ingest = 0;
-    for (const Input& in : inputs) {
-        if (!ids.insert(in.id).second) {
-            die("inputFloor: a duplicate id");
-        }
-        const rt::plan::Event& ev = program.plan.events[static_cast<std::size_t>(in.event)];
-        rt::Envelope e;
-        e.id = e.causation = e.correlation = in.id;
-        e.time = in.time;
-        e.ingest = ++ingest;
-        e.seq = ingest - 1;
-        e.type = ev.name;
-        e.version =
-            static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(in.version)].version);
-        record.clear();
-        rt::encodeEnvelope(e, {}, record);
-        rt::encodeAbiRow(*in.row.layout(), in.row.data(), record);
-        if (kBlock - used < record.size()) {
-            blocks.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
-            used = 0;
-        }
-        std::memcpy(blocks.back().get() + used, record.data(), record.size());
-        used += record.size();
+char* Journal::append(std::uint32_t size) {
+    const std::size_t need = 4 + std::size_t{size};
+    if (kBlock - used_ < need) {
+        blocks_.push_back(std::make_unique_for_overwrite<char[]>(std::max(kBlock, need)));
+        used_ = 0;
     }
-    sw.stop();
-    return Rate{sw.wall(), sw.cpu(), inputs.size()};
+    char* at = blocks_.back().get() + used_;
+    std::memcpy(at, &size, 4);
+    used_ += need;
+    ++records_;
+    return at + 4;
 }
 
 int runWorkload(const char* workload, const Options& options, const std::function<Run()>& flow,
                 const std::function<Run()>& base, const std::string& note,
-                const std::function<Rate()>& floor) {
-    std::optional<Rate> floorRate;
-    std::vector<Rate> flowRates, baseRates;
+                const std::function<Run()>& guarded) {
+    std::vector<Rate> flowRates, baseRates, guardedRates;
     std::vector<Results> flowResults;
     std::optional<Results> want;
     bool ok = true;
@@ -446,12 +422,14 @@ int runWorkload(const char* workload, const Options& options, const std::functio
             baseRates.push_back(run.rate);
             if (!want) {
                 want = std::move(run.results);
-                if (floor && !options.flowOnly) {
-                    floorRate = floor();
-                    printRun("floor", workload, *floorRate);
-                }
             } else {
                 ok = checkResults("base", run.results, *want, true) && ok;
+            }
+            if (guarded) {
+                Run g = guarded();
+                printRun("guarded", workload, g.rate);
+                guardedRates.push_back(g.rate);
+                ok = checkResults("guarded", g.results, *want, true) && ok;
             }
         }
         if (r < options.flowReps) {
@@ -480,18 +458,17 @@ int runWorkload(const char* workload, const Options& options, const std::functio
         }
         return b;
     };
-    Rate f = best(flowRates), b = best(baseRates);
-    double ratioCpu = f.perCpu() > 0 ? b.perCpu() / f.perCpu() : 0;
-    double ratioWall = f.perWall() > 0 ? b.perWall() / f.perWall() : 0;
-    // Per-input times add: the baseline's work plus the floor's.
-    double floorCpu = floorRate ? floorRate->perCpu() : 0;
-    double boundCpu = floorCpu > 0 && b.perCpu() > 0 ? 1 + b.perCpu() / floorCpu : 0;
+    Rate f = best(flowRates), b = best(baseRates), g = best(guardedRates);
+    auto ratio = [](double hand, double flowRate) {
+        return flowRate > 0 ? hand / flowRate : 0;
+    };
     std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
-                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f floor_cpu=%.0f bound_cpu=%.2f "
-                "check=%s rss_mb=%ld note=%s\n",
+                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f guarded_cpu=%.0f "
+                "guarded_wall=%.0f ratio_guarded_cpu=%.2f check=%s rss_mb=%ld note=%s\n",
                 workload, static_cast<unsigned long long>(f.events ? f.events : b.events),
-                f.perCpu(), f.perWall(), b.perCpu(), b.perWall(), ratioCpu, ratioWall, floorCpu,
-                boundCpu, check, peakRssMb(), note.c_str());
+                f.perCpu(), f.perWall(), b.perCpu(), b.perWall(), ratio(b.perCpu(), f.perCpu()),
+                ratio(b.perWall(), f.perWall()), g.perCpu(), g.perWall(),
+                ratio(g.perCpu(), f.perCpu()), check, peakRssMb(), note.c_str());
     std::fflush(stdout);
     return ok ? 0 : 1;
 }

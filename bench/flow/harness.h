@@ -12,6 +12,7 @@
 #include "flow/rt/plan.h"
 #include "flow/rt/rows.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/string_view.h>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <ctime>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -225,21 +227,72 @@ struct Run {
     Results results;
 };
 
-/// Runs the baseline and the engine alternately (base, flow, base, ... as many times as
-/// the options say), prints each run, checks every engine run's results against the
-/// baseline's (and the baselines against each other), and prints the RESULT line run.sh
-/// reads: the best run of each side by events per CPU-second. Returns the exit status:
-/// 1 if any result differed.
-/// `floor`, when given, is run once after the first baseline (inputFloor).
+/// Runs the baselines and the engine alternately (base, guarded, flow, base, guarded, ... as
+/// many times as the options say), prints each run, checks every run's results against
+/// the first baseline's, and prints the RESULT line run.sh reads: the best run of each
+/// side by events per CPU-second. Returns the exit status: 1 if any result differed.
+/// `guarded`, when given, is the hand-written program with the engine's guarantees
+/// (Journal below), run as often as `base`.
 int runWorkload(const char* workload, const Options& options, const std::function<Run()>& flow,
                 const std::function<Run()>& base, const std::string& note,
-                const std::function<Rate()>& floor = {});
+                const std::function<Run()>& guarded = {});
 
-/// The least the engine's guarantees cost per input, with no work done on it: its id
-/// checked against and added to the ids already ingested (ingestion is idempotent), and
-/// its record (envelope and row, encoded by the engine's own functions) appended to an
-/// in-memory log. An engine that keeps these guarantees takes at least the baseline's
-/// time plus this per input; run.sh reports the ratio that bound allows.
-Rate inputFloor(const Program& program, const std::vector<Input>& inputs);
+// ---- The guarantees, by hand -----------------------------------------------------------
+
+/// What a hand-written program needs to give its inputs the guarantees the engine gives
+/// them, in the plainest form: ingestion idempotent by event id (a retried input is
+/// ignored: a set of every id admitted, as the engine keeps) and a log of every event it
+/// admitted or derived, from which its state can be rebuilt and a request traced. Records
+/// are the program's own compact encoding (the baselines write fixed fields and
+/// length-prefixed strings), framed by a length, appended to memory blocks as the
+/// engine's in-memory log does; the engine's guarantees beyond these (checkpoints, undo of
+/// a failed event, schema versions in the envelope) are not counted.
+class Journal {
+public:
+    /// True if `id` was not admitted before; it is from now on.
+    bool admit(const rt::EventId& id) { return ids_.insert(id).second; }
+    /// A record of `size` bytes at the end of the log, for the caller to fill (Writer).
+    char* append(std::uint32_t size);
+    std::uint64_t records() const { return records_; }
+
+    /// Fills a record: fixed-size integers and ids, strings with a 32-bit length.
+    class Writer {
+    public:
+        explicit Writer(char* at) : at_(at) {}
+        Writer& u8(std::uint8_t v) {
+            *at_++ = static_cast<char>(v);
+            return *this;
+        }
+        Writer& i64(std::int64_t v) {
+            std::memcpy(at_, &v, 8);
+            at_ += 8;
+            return *this;
+        }
+        Writer& id(const rt::EventId& v) {
+            return i64(static_cast<std::int64_t>(v.hi)).i64(static_cast<std::int64_t>(v.lo));
+        }
+        Writer& str(std::string_view v) {
+            auto n = static_cast<std::uint32_t>(v.size());
+            std::memcpy(at_, &n, 4);
+            std::memcpy(at_ + 4, v.data(), v.size());
+            at_ += 4 + v.size();
+            return *this;
+        }
+        static constexpr std::uint32_t kId = 16;
+        static std::uint32_t strSize(std::string_view v) {
+            return 4 + static_cast<std::uint32_t>(v.size());
+        }
+
+    private:
+        char* at_;
+    };
+
+private:
+    static constexpr std::size_t kBlock = std::size_t{1} << 20;
+    absl::flat_hash_set<rt::EventId> ids_;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::size_t used_ = kBlock;
+    std::uint64_t records_ = 0;
+};
 
 }  // namespace flow::bench

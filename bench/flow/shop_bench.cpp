@@ -756,6 +756,5 @@ int main(int argc, char** argv) {
     Inputs inputs = generate(p, id, o);
     return runWorkload(
         "shop", o, [&] { return flowRun(p, id, inputs, o); },
-        [&] { return baseline(p, id, inputs); }, "4_services",
-        [&] { return inputFloor(p, inputs.timed); });
+        [&] { return baseline(p, id, inputs); }, "4_services");
 }
