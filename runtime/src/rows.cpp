@@ -131,6 +131,12 @@ OwnedRow::OwnedRow(const plan::Layout* layout) {
     std::memset(buf(), 0, layout->size);
 }
 
+void OwnedRow::reset(const plan::Layout* layout) {
+    reserveFor(layout);
+    std::memset(buf(), 0, layout->size);
+    strings_.clear();
+}
+
 OwnedRow::OwnedRow(const plan::Layout* layout, const void* abiRow) {
     reserveFor(layout);
     assign(abiRow);

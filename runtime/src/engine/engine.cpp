@@ -3,6 +3,7 @@
 
 #include "../row_access.h"
 #include "context.h"
+#include "flow/rt/huge_pages.h"
 #include "flow/rt/ops/aggregate.h"
 #include "flow/rt/ops/join.h"
 #include "flow/rt/ops/window.h"
@@ -861,33 +862,44 @@ struct Engine::Impl final : engine::Host {
     const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
 
     /// A grouped view's input from one event of its source: joined, filtered, then its
-    /// group key and aggregate arguments; none when it does not pass or a kernel failed.
-    std::optional<AggIn> aggInputOf(const plan::Derived& d, Live& ev) {
+    /// group key and aggregate arguments, written into `in` (its rows' memory is reused);
+    /// false when it does not pass or a kernel failed. `onKey(key)` runs as soon as the
+    /// key is known.
+    template <typename OnKey>
+    bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey) {
         Tuple t;
         t.rows.push_back(&ev.row);
         t.envs.push_back(&ev.env.abi);
-        if (!joinTables(d, t) || !passes(d, t)) {
-            return std::nullopt;
-        }
-        return aggInput(d, t);
+        return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey);
     }
 
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
+        std::optional<AggIn> in(std::in_place);
+        if (!aggInputInto(d, t, *in, [](const OwnedRow&) {})) {
+            return std::nullopt;
+        }
+        return in;
+    }
+
+    template <typename OnKey>
+    bool aggInputInto(const plan::Derived& d, const Tuple& t, AggIn& in, OnKey&& onKey) {
         const AggShape& shape = aggShape(d);
-        AggIn in{OwnedRow(shape.key), OwnedRow(shape.args)};
+        in.key.reset(shape.key);
         auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
         if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
-            return std::nullopt;
+            return false;
         }
         in.key.adoptStrings();
+        onKey(std::as_const(in.key));
+        in.args.reset(shape.args);
         auto aArgs = sourceArgs(d, t, d.sources.size(), {in.args.data()});
         if (call(d.aggArgs, aArgs.data()) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
-            return std::nullopt;
+            return false;
         }
         in.args.adoptStrings();
-        return in;
+        return true;
     }
 
     std::vector<ops::AggSpec<AggIn>> aggSpecs(const plan::Derived& d) {
@@ -943,9 +955,10 @@ struct Engine::Impl final : engine::Host {
     template <typename Op>
     void consumeGrouped(ServiceRt& s, const plan::Derived& d, std::shared_ptr<Op> op) {
         std::int32_t target = d.target;
-        s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
-            auto in = aggInputOf(d, ev);
-            if (!in) {
+        // The input's rows are reused from event to event (a consumer is never re-entered).
+        auto in = std::make_shared<AggIn>();
+        s.consumers[d.sources[0].id].push_back([this, &d, op, target, in](Live& ev) {
+            if (!aggInputOf(d, ev, *in, [&](const OwnedRow& key) { op->prefetch(key); })) {
                 return;
             }
             ops::Changes<OwnedRow, OwnedRow> out;
@@ -1305,9 +1318,9 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         s.timeListeners.push_back([op](std::int64_t t) { op->advanceTo(t); });
         s.lateCounters.push_back([op] { return static_cast<std::uint64_t>(op->lateEvents()); });
         std::int32_t target = d.target;
-        s.consumers[d.sources[0].id].push_back([this, &d, op, target](Live& ev) {
-            auto in = aggInputOf(d, ev);
-            if (in) {
+        auto in = std::make_shared<AggIn>();
+        s.consumers[d.sources[0].id].push_back([this, &d, op, target, in](Live& ev) {
+            if (aggInputOf(d, ev, *in, [](const OwnedRow&) {})) {
                 ops::Changes<ops::Windowed<OwnedRow>, OwnedRow> out;
                 if (!op->insert(*in, ev.env.e.time, out)) {
                     report(FLOW_ERR_OVERFLOW, d.site);

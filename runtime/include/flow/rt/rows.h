@@ -35,6 +35,8 @@ public:
     void* data() { return layout_ == nullptr ? nullptr : buf(); }
     const void* data() const { return layout_ == nullptr ? nullptr : buf(); }
 
+    /// Makes this a zeroed row of `layout`, as OwnedRow(layout) would, reusing the memory.
+    void reset(const plan::Layout* layout);
     /// Replaces the content with a deep copy of `abiRow` (which may point into this row).
     void assign(const void* abiRow);
     /// After a kernel wrote strings into this row from its arena: copy them in, so the

@@ -64,6 +64,10 @@ public:
         return true;
     }
 
+    /// A hint that `key`'s group is about to be inserted into: its accumulators' slot is
+    /// fetched while the caller computes the rest of the event's input.
+    void prefetch(const K& key) { acc_.prefetch(key); }
+
     /// The view's rows, as queries and joins read them.
     StateTable<K, O>& table() { return rows_; }
 
@@ -100,7 +104,6 @@ public:
     }
     /// The same, with the event's group key already at hand.
     [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes) {
-        acc_.prefetch(key);
         Values args = aggs_.args(event);
         bool created = false;
         GroupAcc& g = acc_.upsert(key, &created);
@@ -118,6 +121,9 @@ public:
         }
         return true;
     }
+
+    /// As StreamAggregate::prefetch.
+    void prefetch(const K& key) { acc_.prefetch(key); }
 
     /// The group's row, or null. The pointer stays valid until the group changes and is
     /// read again.
