@@ -331,7 +331,9 @@ struct Engine::Impl final : engine::Host {
     /// commands (every event of depth 0 or 1 carries its request's id as correlation).
     /// Read from the logs on first use, then kept up to date, so ingest and command are
     /// idempotent by id without reading the logs again.
-    absl::flat_hash_set<EventId> requests;
+    absl::flat_hash_set<EventId, absl::Hash<EventId>, std::equal_to<EventId>,
+                        HugePageAllocator<EventId>>
+        requests;
     bool requestsLoaded = false;
 
     Status loadRequests() {

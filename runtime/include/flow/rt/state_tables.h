@@ -1,6 +1,7 @@
 // flow/rt/state_tables.h - the two StateTable implementations, typed on key and value.
 #pragma once
 
+#include "flow/rt/huge_pages.h"
 #include "flow/rt/state_store.h"
 
 #include <cstdint>
@@ -123,7 +124,9 @@ private:
     std::string name_;
     TableCodec<K, V> codec_;
     UndoLog<K, V> undo_;
-    absl::flat_hash_map<K, V> rows_;
+    absl::flat_hash_map<K, V, absl::Hash<K>, std::equal_to<K>,
+                        HugePageAllocator<std::pair<const K, V>>>
+        rows_;
 };
 
 /// Rows in RocksDB under the prefix (varint name length, name), read through a cache
