@@ -411,6 +411,13 @@ struct Engine::Impl final : engine::Host {
         std::vector<Input> inputs;
         std::map<std::int32_t, std::vector<std::function<void(Live&)>>> consumers;
         std::vector<std::int32_t> consumedTypes;
+        /// Event types consumed by a grouped view whose change to its table is its last
+        /// step and cannot fail (ProjectedAggregate), with that table.
+        std::map<std::int32_t, std::int32_t> atomicConsumers;
+        /// Event types that need no undo journal (set in open()): their one consumer is
+        /// atomic, and its table has no dependents whose handlers could fail after it.
+        /// Such an event either fails before any table changes, or succeeds.
+        std::vector<bool> undoFree;
         std::uint64_t outputPos = 0;
         absl::flat_hash_map<EventId, std::uint64_t> replayed;  // emitted after the checkpoint
         std::uint32_t emitIndex = 0;
@@ -957,6 +964,11 @@ struct Engine::Impl final : engine::Host {
     template <typename Op>
     void consumeGrouped(ServiceRt& s, const plan::Derived& d, std::shared_ptr<Op> op) {
         std::int32_t target = d.target;
+        if constexpr (std::is_same_v<Op, ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>>) {
+            // Its insert fails before it changes anything, and without dependents
+            // (`changes` false) nothing runs after it.
+            s.atomicConsumers.emplace(d.sources[0].id, target);
+        }
         // The input's rows are reused from event to event (a consumer is never re-entered).
         auto in = std::make_shared<AggIn>();
         s.consumers[d.sources[0].id].push_back([this, &d, op, target, in](Live& ev) {
@@ -1151,10 +1163,14 @@ struct Engine::Impl final : engine::Host {
         s.cause = &ev;
         s.emitIndex = 0;
         // One event is all or nothing: a runtime error anywhere in its processing undoes
-        // its changes to every table of the service and drops what it emitted.
+        // its changes to every table of the service and drops what it emitted. An event
+        // whose processing cannot fail after a change needs no journal.
         inEvent = true;
         eventFailed = false;
-        s.store->beginUndo();
+        const bool journal = !s.undoFree[static_cast<std::size_t>(ev.type)];
+        if (journal) {
+            s.store->beginUndo();
+        }
         s.holdEmits = true;
         auto it = s.consumers.find(ev.type);
         if (it != s.consumers.end()) {
@@ -1167,11 +1183,15 @@ struct Engine::Impl final : engine::Host {
         }
         s.holdEmits = false;
         if (eventFailed) {
-            s.store->rollback();
+            if (journal) {
+                s.store->rollback();
+            }
             s.pending.clear();
             ++engine.failed_;
         } else {
-            s.store->keep();
+            if (journal) {
+                s.store->keep();
+            }
             for (ServiceRt::Pending& e : s.pending) {
                 emit(s, e.type, std::move(e.row), std::move(e.env));
             }
@@ -1657,6 +1677,15 @@ Status Engine::Impl::open() {
         setUpService(s);
         for (std::int32_t type : s.consumedTypes) {
             consumed[static_cast<std::size_t>(type)] = true;
+        }
+    }
+    // Every consumer and dependent is known now.
+    for (ServiceRt& s : services) {
+        s.undoFree.assign(p.events.size(), false);
+        for (const auto& [type, table] : s.atomicConsumers) {
+            s.undoFree[static_cast<std::size_t>(type)] =
+                s.consumers[type].size() == 1 &&
+                tables[static_cast<std::size_t>(table)].dependents.empty();
         }
     }
     // Inputs: one cursor per log read (the owners of the consumed events), in a fixed order.
