@@ -326,15 +326,24 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
     // The clock stops only to observe, every kObserveEvery events (rounded up to whole
     // batches): reading the thread's CPU clock is a system call.
     const std::size_t every = (std::max(batch, kObserveEvery) + batch - 1) / batch * batch;
+    // The engine takes each row over, as `EXE run` hands it the rows it parsed: they are
+    // copied from the inputs (which every run reads again) before the clock starts.
+    std::vector<OwnedRow> rows;
     for (std::size_t i = 0; i < n;) {
         std::size_t end = std::min(n, i + every);
+        rows.clear();
+        for (std::size_t j = i; j < end; ++j) {
+            rows.push_back(inputs[j].row);
+        }
+        const std::size_t first = i;
         sw.start();
         engine.clearEmitted();  // what `observe` saw last time
         while (i < end) {
             std::size_t batchEnd = std::min(end, i + batch);
             for (; i < batchEnd; ++i) {
                 const Input& in = inputs[i];
-                auto appended = engine.ingest(in.event, in.version, in.row, in.time, in.id);
+                auto appended =
+                    engine.ingest(in.event, in.version, std::move(rows[i - first]), in.time, in.id);
                 if (!appended || !*appended) {
                     die("ingest failed at input " + std::to_string(i) + ": " +
                         (appended ? std::string("a duplicate id") : appended.status().toString()));

@@ -1037,10 +1037,9 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// Keeps an event just appended at `seq` of `owner`'s log for its readers. An rvalue
-    /// `env` is moved into the hand-off, and only when the event is kept.
-    template <typename E>
-    void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, E&& env,
-                 const OwnedRow& row) {
+    /// `env` or `row` is moved into the hand-off, and only when the event is kept.
+    template <typename E, typename R>
+    void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, E&& env, R&& row) {
         if (owner.readers == 0) {
             return;
         }
@@ -1052,7 +1051,7 @@ struct Engine::Impl final : engine::Host {
             owner.handoff.push_back(Handoff{seq, -1, {}, {}});
             return;
         }
-        owner.handoff.push_back(Handoff{seq, type, std::forward<E>(env), row});
+        owner.handoff.push_back(Handoff{seq, type, std::forward<E>(env), std::forward<R>(row)});
     }
 
     /// Drops the decoded events every input has read.
@@ -1784,7 +1783,7 @@ Status Engine::open() {
     return impl_->open();
 }
 
-Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const OwnedRow& row,
+Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow row,
                             std::optional<std::int64_t> time, std::optional<EventId> id) {
     Impl& m = *impl_;
     const plan::Event& ev = program_.events[static_cast<std::size_t>(event)];
@@ -1837,7 +1836,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     if (latest) {
         // Without the record below, this is the envelope's last use.
         options_.recordInputs ? m.handOff(owner, *seq, event, e, row)
-                              : m.handOff(owner, *seq, event, std::move(e), row);
+                              : m.handOff(owner, *seq, event, std::move(e), std::move(row));
     }
     if (!options_.recordInputs) {
         return true;
@@ -1848,7 +1847,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, const Owne
     rec.seq = *seq;
     rec.envelope = std::move(e);
     if (latest) {
-        rec.row = row;
+        rec.row = std::move(row);
     } else {
         // What handlers will see: the row read through the upcasts.
         Impl::Input probe;

@@ -156,7 +156,7 @@ int cmdRun(const plan::Program& p, const FlowKernelFn* kernels, const RunOptions
             if (ev->time && *ev->time > engine.clock()) {
                 engine.setClock(*ev->time);
             }
-            auto appended = engine.ingest(ev->event, ev->version, ev->row, ev->time, id);
+            auto appended = engine.ingest(ev->event, ev->version, std::move(ev->row), ev->time, id);
             if (!appended) {
                 std::cerr << "error: " << appended.status().toString() << "\n";
                 return 1;

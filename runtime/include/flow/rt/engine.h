@@ -78,8 +78,9 @@ public:
 
     /// Appends an event as if its owner had emitted it (a test's `given`, an input
     /// line). `id`: a deterministic id makes re-ingestion idempotent (false: it was
-    /// already in the log). `time`: event time, else the clock.
-    Result<bool> ingest(std::int32_t event, std::int32_t version, const OwnedRow& row,
+    /// already in the log). `time`: event time, else the clock. A row passed as an
+    /// rvalue is handed to the event's consumers without a copy.
+    Result<bool> ingest(std::int32_t event, std::int32_t version, OwnedRow row,
                         std::optional<std::int64_t> time, std::optional<EventId> id);
     /// Runs a command to completion: accepted (its events appended), rejected or failed.
     /// A request id whose events are already in the logs is accepted without running.
