@@ -12,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flow::rt::engine {
@@ -29,10 +30,15 @@ struct Env {
     Env(const Envelope& env, bool withIds) : e(env), ids(withIds) { bind(); }
     Env(const Env& o) : e(o.e), ids(o.ids) { bind(); }
     Env& operator=(const Env& o) {
-        e = o.e;
-        ids = o.ids;
-        bind();
+        set(o.e, o.ids);
         return *this;
+    }
+    /// Replaces the envelope (copied or moved), with its ids formatted if `withIds`.
+    template <typename E>
+    void set(E&& env, bool withIds) {
+        e = std::forward<E>(env);
+        ids = withIds;
+        bind();
     }
     void bind();
 };

@@ -994,10 +994,12 @@ struct Engine::Impl final : engine::Host {
         if (in.handoff != nullptr) {
             ev.type = in.type;
             ev.seq = in.seq;
-            ev.env = Env(in.handoff->env, readsIds);
             if (services[static_cast<std::size_t>(in.owner)].readers == 1) {
-                ev.row = std::move(in.handoff->row);  // its only reader: nobody needs it after
+                // Its only reader: nobody needs the event after.
+                ev.env.set(std::move(in.handoff->env), readsIds);
+                ev.row = std::move(in.handoff->row);
             } else {
+                ev.env.set(in.handoff->env, readsIds);
                 ev.row = in.handoff->row;
             }
             return Status::ok();
@@ -1022,7 +1024,7 @@ struct Engine::Impl final : engine::Host {
         }
         ev.type = in.type;
         ev.seq = in.seq;
-        ev.env = Env(env, readsIds);
+        ev.env.set(std::move(env), readsIds);
         ev.row = std::move(row);
         return Status::ok();
     }
