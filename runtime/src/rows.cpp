@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 #include <xxhash.h>
 
 namespace flow::rt {
@@ -52,7 +54,7 @@ void normalize(const plan::Layout& l, std::uint8_t* row) {
 
 /// Points the string fields of `row` into `strings`, which holds their bytes back to
 /// back in field order (the invariant of OwnedRow).
-void pointStrings(const plan::Layout& l, std::uint8_t* row, const std::string& strings) {
+void pointStrings(const plan::Layout& l, std::uint8_t* row, const std::uint8_t* strings) {
     std::size_t pos = 0;
     for (const plan::Field& f : l.fields) {
         if (f.type.scalar != plan::Scalar::String || !present(f, row)) {
@@ -64,7 +66,7 @@ void pointStrings(const plan::Layout& l, std::uint8_t* row, const std::string& s
             writeStr(v, FlowStr{nullptr, 0});
             continue;
         }
-        writeStr(v, FlowStr{strings.data() + pos, s.len});
+        writeStr(v, FlowStr{reinterpret_cast<const char*>(strings) + pos, s.len});
         pos += static_cast<std::size_t>(s.len);
     }
 }
@@ -115,39 +117,58 @@ std::size_t optionalCount(const plan::Layout& l) {
 
 // ---- OwnedRow ---------------------------------------------------------------------------
 
-void OwnedRow::reserveFor(const plan::Layout* layout) {
-    if (layout->size > kInline) {
-        if (!heap_ || layout_ == nullptr || layout_->size != layout->size) {
-            heap_ = std::make_unique_for_overwrite<std::uint8_t[]>(layout->size);
-        }
-    } else {
-        heap_.reset();
+std::size_t OwnedRow::used() const {
+    if (heap_) {
+        Heap h;
+        std::memcpy(&h, heap_.get(), kHeader);
+        return h.used;
     }
+    return kInline;  // copying all of inline_ costs no more than finding how much is used
+}
+
+void OwnedRow::reserveFor(const plan::Layout* layout, std::size_t bytes) {
     layout_ = layout;
+    if (bytes <= kInline) {
+        heap_.reset();
+        return;
+    }
+    if (bytes > std::numeric_limits<std::uint32_t>::max()) {
+        throw std::bad_alloc();
+    }
+    Heap h{0, static_cast<std::uint32_t>(bytes)};
+    if (heap_) {
+        std::memcpy(&h.capacity, heap_.get(), sizeof h.capacity);
+    }
+    if (!heap_ || h.capacity < bytes) {
+        heap_ = std::make_unique_for_overwrite<std::uint8_t[]>(kHeader + bytes);
+        h.capacity = static_cast<std::uint32_t>(bytes);
+    }
+    std::memcpy(heap_.get(), &h, kHeader);
+}
+
+void OwnedRow::copyFrom(const plan::Layout* layout, const std::uint8_t* bytes, std::size_t n) {
+    reserveFor(layout, n);
+    std::memcpy(buf(), bytes, n);
+    pointStrings(*layout, buf(), buf() + layout->size);
 }
 
 OwnedRow::OwnedRow(const plan::Layout* layout) {
-    reserveFor(layout);
-    std::memset(buf(), 0, layout->size);
+    reset(layout);
 }
 
 void OwnedRow::reset(const plan::Layout* layout) {
-    reserveFor(layout);
+    reserveFor(layout, layout->size);
     std::memset(buf(), 0, layout->size);
-    strings_.clear();
 }
 
 OwnedRow::OwnedRow(const plan::Layout* layout, const void* abiRow) {
-    reserveFor(layout);
+    layout_ = layout;
     assign(abiRow);
 }
 
 OwnedRow::OwnedRow(const OwnedRow& other) {
     if (other.layout_ != nullptr) {
-        reserveFor(other.layout_);
-        std::memcpy(buf(), other.buf(), layout_->size);
-        strings_ = other.strings_;
-        pointStrings(*layout_, buf(), strings_);
+        copyFrom(other.layout_, other.buf(), other.used());
     }
 }
 
@@ -158,34 +179,20 @@ OwnedRow& OwnedRow::operator=(const OwnedRow& other) {
     if (other.layout_ == nullptr) {
         layout_ = nullptr;
         heap_.reset();
-        strings_.clear();
         return *this;
     }
-    reserveFor(other.layout_);
-    std::memcpy(buf(), other.buf(), layout_->size);
-    strings_ = other.strings_;
-    pointStrings(*layout_, buf(), strings_);
+    copyFrom(other.layout_, other.buf(), other.used());
     return *this;
 }
 
 OwnedRow::OwnedRow(OwnedRow&& other) noexcept
     : layout_(other.layout_), heap_(std::move(other.heap_)) {
-    if (layout_ == nullptr) {
-        return;
-    }
-    const bool inlined = !heap_;
-    if (inlined) {
-        std::memcpy(inline_, other.inline_, layout_->size);
-    }
-    // A short string lives inside the std::string object, so moving it moves the bytes:
-    // the fields must then be pointed at their new place.
-    const char* before = other.strings_.data();
-    strings_ = std::move(other.strings_);
-    if (strings_.data() != before) {
-        pointStrings(*layout_, buf(), strings_);
+    if (layout_ != nullptr && !heap_) {
+        // Inline bytes move: the strings must then be pointed at their new place.
+        std::memcpy(inline_, other.inline_, kInline);
+        pointStrings(*layout_, inline_, inline_ + layout_->size);
     }
     other.layout_ = nullptr;
-    other.strings_.clear();
 }
 
 OwnedRow& OwnedRow::operator=(OwnedRow&& other) noexcept {
@@ -195,15 +202,10 @@ OwnedRow& OwnedRow::operator=(OwnedRow&& other) noexcept {
     layout_ = other.layout_;
     heap_ = std::move(other.heap_);
     if (layout_ != nullptr && !heap_) {
-        std::memcpy(inline_, other.inline_, layout_->size);
-    }
-    const char* before = other.strings_.data();
-    strings_ = std::move(other.strings_);
-    if (layout_ != nullptr && strings_.data() != before) {
-        pointStrings(*layout_, buf(), strings_);
+        std::memcpy(inline_, other.inline_, kInline);
+        pointStrings(*layout_, inline_, inline_ + layout_->size);
     }
     other.layout_ = nullptr;
-    other.strings_.clear();
     return *this;
 }
 
@@ -212,24 +214,29 @@ OwnedRow::~OwnedRow() = default;
 void OwnedRow::assign(const void* abiRow) {
     const plan::Layout& l = *layout_;
     const auto* src = static_cast<const std::uint8_t*>(abiRow);
-    // Gather the strings first: `abiRow` may be this row, its strings may be ours.
-    std::string buf;
-    buf.reserve(stringBytes(l, src));
+    // Built aside first: `abiRow` may be this row, and its strings may be ours.
+    const std::size_t n = l.size + stringBytes(l, src);
+    constexpr std::size_t kStack = 256;
+    std::uint8_t stack[kStack];
+    std::unique_ptr<std::uint8_t[]> large;
+    std::uint8_t* tmp = stack;
+    if (n > kStack) {
+        large = std::make_unique_for_overwrite<std::uint8_t[]>(n);
+        tmp = large.get();
+    }
+    std::memcpy(tmp, src, l.size);
+    std::size_t pos = l.size;
     for (const plan::Field& f : l.fields) {
         if (f.type.scalar == plan::Scalar::String && present(f, src)) {
             FlowStr s = readStr(src + valueOffset(f));
             if (s.len > 0) {
-                buf.append(s.ptr, static_cast<std::size_t>(s.len));
+                std::memcpy(tmp + pos, s.ptr, static_cast<std::size_t>(s.len));
+                pos += static_cast<std::size_t>(s.len);
             }
         }
     }
-    std::uint8_t* row = this->buf();
-    if (src != row) {
-        std::memcpy(row, src, l.size);
-    }
-    normalize(l, row);
-    strings_ = std::move(buf);
-    pointStrings(l, row, strings_);
+    normalize(l, tmp);
+    copyFrom(&l, tmp, n);
 }
 
 void OwnedRow::adoptStrings() {

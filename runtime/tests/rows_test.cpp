@@ -112,6 +112,56 @@ TEST_CASE("OwnedRow: moves keep short (in-object) and long strings valid", "[row
     }
 }
 
+TEST_CASE("OwnedRow: rows on both sides of the inline size, through every operation", "[rows]") {
+    // A key-like row: 24 bytes, so strings up to 24 bytes long keep it inside the object.
+    plan::Program program = programWithEnums();
+    program.layouts.push_back(makeLayout(0, "K", {{"k", Scalar::String}, {"n", Scalar::Int}}));
+    const plan::Layout& l = program.layouts[0];
+    auto make = [&](std::size_t len) {
+        RawRow raw(l);
+        raw.setString(0, std::string(len, static_cast<char>('a' + len % 26)))
+            .setInt(1, static_cast<std::int64_t>(len));
+        return OwnedRow(&l, raw.data());
+    };
+    auto check = [&](const OwnedRow& r, std::size_t len) {
+        CHECK(str(r, 0) == std::string(len, static_cast<char>('a' + len % 26)));
+        CHECK(intAt(r.data(), l.fields[1]) == static_cast<std::int64_t>(len));
+    };
+    const std::size_t lengths[] = {0, 1, 23, 24, 25, 40, 100, 1000};
+    for (std::size_t a : lengths) {
+        OwnedRow x = make(a);
+        check(x, a);
+        OwnedRow copy(x);
+        check(copy, a);
+        CHECK(copy == x);
+        CHECK(copy.hash() == x.hash());
+        for (std::size_t b : lengths) {
+            OwnedRow y = make(b);
+            OwnedRow target = make(a);
+            target = y;  // copy-assign over a row of the other size
+            check(target, b);
+            CHECK(target == y);
+            target.assign(x.data());  // deep copy over it again
+            check(target, a);
+            OwnedRow moved = make(b);
+            moved = std::move(target);
+            check(moved, a);
+            moved.adoptStrings();
+            check(moved, a);
+            moved.reset(&l);
+            CHECK(str(moved, 0).empty());
+            CHECK(intAt(moved.data(), l.fields[1]) == 0);
+        }
+        std::vector<OwnedRow> many;
+        for (int i = 0; i < 20; ++i) {
+            many.push_back(x);  // growing moves them
+        }
+        for (const OwnedRow& r : many) {
+            check(r, a);
+        }
+    }
+}
+
 TEST_CASE("OwnedRow: assign from itself and adoptStrings from an arena", "[rows]") {
     OrderFixture fx;
     RawRow raw = fx.sample();

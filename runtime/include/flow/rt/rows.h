@@ -51,19 +51,32 @@ public:
     std::size_t hash() const;
 
 private:
-    /// Rows up to this size (most keys and small rows) live inside the object: no
-    /// allocation to make or copy them, no pointer to chase to compare them.
+    /// A row's bytes: the ABI row, then the bytes of its strings back to back in field
+    /// order (every FlowStr points there). Up to this size (most keys and small rows)
+    /// they live inside the object: no allocation to make or copy them, and one cache
+    /// line to compare them. The object is 64 bytes.
     static constexpr std::size_t kInline = 48;
+    /// Larger ones are on the heap, after a header.
+    struct Heap {
+        std::uint32_t capacity;  // bytes after the header
+        std::uint32_t used;      // row and strings
+    };
+    static constexpr std::size_t kHeader = 8;
+    static_assert(sizeof(Heap) == kHeader);
 
-    std::uint8_t* buf() { return heap_ ? heap_.get() : inline_; }
-    const std::uint8_t* buf() const { return heap_ ? heap_.get() : inline_; }
-    /// Makes room for a row of `layout` (contents unspecified), replacing `layout_`'s.
-    void reserveFor(const plan::Layout* layout);
+    std::uint8_t* buf() { return heap_ ? heap_.get() + kHeader : inline_; }
+    const std::uint8_t* buf() const { return heap_ ? heap_.get() + kHeader : inline_; }
+    /// Row and string bytes held.
+    std::size_t used() const;
+    /// Makes room for `bytes` (contents unspecified) and sets `layout_`.
+    void reserveFor(const plan::Layout* layout, std::size_t bytes);
+    /// Copies `bytes` of row and strings laid out as buf() holds them, and points the
+    /// strings at their new place.
+    void copyFrom(const plan::Layout* layout, const std::uint8_t* bytes, std::size_t n);
 
     const plan::Layout* layout_ = nullptr;
-    std::unique_ptr<std::uint8_t[]> heap_;  // rows larger than kInline
+    std::unique_ptr<std::uint8_t[]> heap_;  // Heap, then the bytes; null: inline_
     alignas(8) std::uint8_t inline_[kInline];
-    std::string strings_;  // the bytes every FlowStr field points into
 };
 
 /// Field-wise equality and a hash consistent with it (strings by content, floats by
