@@ -1053,7 +1053,7 @@ struct Engine::Impl final : engine::Host {
             owner.handoff.push_back(Handoff{seq, -1, {}, {}});
             return;
         }
-        owner.handoff.push_back(Handoff{seq, type, std::forward<E>(env), std::forward<R>(row)});
+        owner.handoff.emplace_back(seq, type, std::forward<E>(env), std::forward<R>(row));
     }
 
     /// Drops the decoded events every input has read.

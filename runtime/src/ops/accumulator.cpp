@@ -112,11 +112,12 @@ void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool re
             return;
         }
         if (retractable) {
-            auto it = std::lower_bound(acc.counted.begin(), acc.counted.end(), v, ByValue{});
-            if (it != acc.counted.end() && it->first == v) {
+            CountedValues::List& counted = acc.counted.mutableList();
+            auto it = std::lower_bound(counted.begin(), counted.end(), v, ByValue{});
+            if (it != counted.end() && it->first == v) {
                 ++it->second;
             } else {
-                acc.counted.insert(it, {v, 1});
+                counted.insert(it, {v, 1});
             }
         } else if (acc.n == 0 || (kind == AggKind::Min ? less(v, acc.value) : less(acc.value, v))) {
             acc.value = v;
@@ -157,10 +158,14 @@ void accRetract(AggKind kind, AggAcc& acc, const Value& v) {
         if (isNone(v)) {
             return;
         }
-        auto it = std::lower_bound(acc.counted.begin(), acc.counted.end(), v, ByValue{});
-        if (it != acc.counted.end() && it->first == v) {
+        if (acc.counted.empty()) {
+            return;
+        }
+        CountedValues::List& counted = acc.counted.mutableList();
+        auto it = std::lower_bound(counted.begin(), counted.end(), v, ByValue{});
+        if (it != counted.end() && it->first == v) {
             if (--it->second == 0) {
-                acc.counted.erase(it);
+                counted.erase(it);
             }
             --acc.n;
         }
@@ -211,12 +216,12 @@ Value accResult(AggKind kind, const AggAcc& acc) {
         return acc.n == 0 ? Value{} : Value{toDouble(acc.value) / static_cast<double>(acc.n)};
     case AggKind::Min:
         if (!acc.counted.empty()) {
-            return acc.counted.front().first;
+            return acc.counted.list().front().first;
         }
         return acc.n == 0 ? Value{} : acc.value;
     case AggKind::Max:
         if (!acc.counted.empty()) {
-            return acc.counted.back().first;
+            return acc.counted.list().back().first;
         }
         return acc.n == 0 ? Value{} : acc.value;
     case AggKind::Sum:

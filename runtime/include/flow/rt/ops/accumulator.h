@@ -13,6 +13,7 @@
 #include <absl/numeric/int128.h>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -32,6 +33,45 @@ struct AggSpec {
     std::function<Value(const R&)> arg;
 };
 
+/// Values with their multiplicities, ascending (min and max over a table). Behind a
+/// pointer, allocated on first use: no other aggregate needs it, and accumulators sit in
+/// every group's table slot and are copied whole (undo), so its absence keeps them small.
+class CountedValues {
+public:
+    using List = std::vector<std::pair<Value, std::int64_t>>;
+
+    CountedValues() = default;
+    CountedValues(const CountedValues& o) : list_(copyOf(o)) {}
+    CountedValues& operator=(const CountedValues& o) {
+        if (this != &o) {
+            list_ = copyOf(o);
+        }
+        return *this;
+    }
+    CountedValues(CountedValues&&) noexcept = default;
+    CountedValues& operator=(CountedValues&&) noexcept = default;
+
+    bool empty() const { return !list_ || list_->empty(); }
+    const List& list() const { return list_ ? *list_ : none(); }
+    List& mutableList() {
+        if (!list_) {
+            list_ = std::make_unique<List>();
+        }
+        return *list_;
+    }
+    bool operator==(const CountedValues& o) const { return list() == o.list(); }
+
+private:
+    static std::unique_ptr<List> copyOf(const CountedValues& o) {
+        return o.empty() ? nullptr : std::make_unique<List>(*o.list_);
+    }
+    static const List& none() {
+        static const List empty;
+        return empty;
+    }
+    std::unique_ptr<List> list_;
+};
+
 /// One aggregate's state in one group or window.
 struct AggAcc {
     /// Sum, Avg: the running sum (none until a value arrives); Min, Max, First, Last over
@@ -44,7 +84,7 @@ struct AggAcc {
     std::int64_t seq = 0;
     /// Min, Max over a table: every present value with its multiplicity, ascending, so the
     /// extreme can be retracted.
-    std::vector<std::pair<Value, std::int64_t>> counted;
+    CountedValues counted;
 
     bool operator==(const AggAcc&) const = default;
 };
@@ -206,12 +246,20 @@ struct StateCodec<AggAcc> {
         StateCodec<Value>::put(out, a.value);
         StateCodec<std::int64_t>::put(out, a.n);
         StateCodec<std::int64_t>::put(out, a.seq);
-        StateCodec<std::vector<std::pair<Value, std::int64_t>>>::put(out, a.counted);
+        StateCodec<CountedValues::List>::put(out, a.counted.list());
     }
     static bool get(Reader& in, AggAcc& a) {
-        return StateCodec<Value>::get(in, a.value) && StateCodec<std::int64_t>::get(in, a.n) &&
-               StateCodec<std::int64_t>::get(in, a.seq) &&
-               StateCodec<std::vector<std::pair<Value, std::int64_t>>>::get(in, a.counted);
+        CountedValues::List counted;
+        if (!StateCodec<Value>::get(in, a.value) || !StateCodec<std::int64_t>::get(in, a.n) ||
+            !StateCodec<std::int64_t>::get(in, a.seq) ||
+            !StateCodec<CountedValues::List>::get(in, counted)) {
+            return false;
+        }
+        a.counted = CountedValues();
+        if (!counted.empty()) {
+            a.counted.mutableList() = std::move(counted);
+        }
+        return true;
     }
 };
 
