@@ -390,6 +390,43 @@ struct Engine::Impl final : engine::Host {
         OwnedRow row;
     };
 
+    /// The hand-offs of one log, oldest first, in a ring of slots reused as events come
+    /// and go (a std::deque of them allocated and freed a block every two events). Growing
+    /// moves them: hold a seq, not a reference, across an append.
+    class HandoffQueue {
+    public:
+        bool empty() const { return size_ == 0; }
+        std::size_t size() const { return size_; }
+        Handoff& operator[](std::size_t i) { return slots_[(head_ + i) & (slots_.size() - 1)]; }
+        Handoff& front() { return (*this)[0]; }
+        Handoff& back() { return (*this)[size_ - 1]; }
+        /// A slot at the back, holding whatever it held before: the caller sets it all.
+        Handoff& push() {
+            if (size_ == slots_.size()) {
+                grow();
+            }
+            ++size_;
+            return back();
+        }
+        void popFront() {
+            head_ = (head_ + 1) & (slots_.size() - 1);
+            --size_;
+        }
+        void clear() { head_ = size_ = 0; }
+
+    private:
+        void grow() {
+            std::vector<Handoff> bigger(std::max<std::size_t>(16, slots_.size() * 2));
+            for (std::size_t i = 0; i < size_; ++i) {
+                bigger[i] = std::move((*this)[i]);
+            }
+            slots_.swap(bigger);
+            head_ = 0;
+        }
+        std::vector<Handoff> slots_;  // a power of two
+        std::size_t head_ = 0, size_ = 0;
+    };
+
     struct Input {
         std::int32_t owner = -1;  // the service whose log this is
         std::unique_ptr<Cursor> cursor;
@@ -400,7 +437,7 @@ struct Engine::Impl final : engine::Host {
         Envelope env;
         std::int32_t type = -1;
         std::int32_t version = -1;
-        Handoff* handoff = nullptr;  // the head, decoded
+        bool handedOff = false;  // the head is in its log's hand-off queue, decoded
     };
 
     struct ServiceRt {
@@ -437,7 +474,7 @@ struct Engine::Impl final : engine::Host {
         bool holdEmits = false;
         /// What was appended to this service's log, decoded, for the inputs reading it:
         /// by seq, consecutive.
-        std::deque<Handoff> handoff;
+        HandoffQueue handoff;
         int readers = 0;  // the inputs reading this log
     };
 
@@ -991,16 +1028,22 @@ struct Engine::Impl final : engine::Host {
     // ---- Processing ------------------------------------------------------------------------
 
     Status decode(const Input& in, Live& ev) {
-        if (in.handoff != nullptr) {
+        if (in.handedOff) {
+            Handoff* h = handoffAt(in.owner, in.seq);
+            if (h == nullptr) {
+                // peek found it there, and nothing below the inputs' positions is dropped.
+                return Status::failed("the decoded event at seq " + std::to_string(in.seq) +
+                                      " is gone");
+            }
             ev.type = in.type;
             ev.seq = in.seq;
             if (services[static_cast<std::size_t>(in.owner)].readers == 1) {
                 // Its only reader: nobody needs the event after.
-                ev.env.set(std::move(in.handoff->env), readsIds);
-                ev.row = std::move(in.handoff->row);
+                ev.env.set(std::move(h->env), readsIds);
+                ev.row = std::move(h->row);
             } else {
-                ev.env.set(in.handoff->env, readsIds);
-                ev.row = in.handoff->row;
+                ev.env.set(h->env, readsIds);
+                ev.row = h->row;
             }
             return Status::ok();
         }
@@ -1031,7 +1074,7 @@ struct Engine::Impl final : engine::Host {
 
     /// The decoded event at `seq` of `owner`'s log, if it is still kept.
     Handoff* handoffAt(std::int32_t owner, std::uint64_t seq) {
-        std::deque<Handoff>& q = services[static_cast<std::size_t>(owner)].handoff;
+        HandoffQueue& q = services[static_cast<std::size_t>(owner)].handoff;
         if (q.empty() || seq < q.front().seq || seq - q.front().seq >= q.size()) {
             return nullptr;
         }
@@ -1050,10 +1093,16 @@ struct Engine::Impl final : engine::Host {
         }
         if (!consumed[static_cast<std::size_t>(type)]) {
             // No service consumes it: its readers only need to know to pass it by.
-            owner.handoff.push_back(Handoff{seq, -1, {}, {}});
+            Handoff& h = owner.handoff.push();
+            h.seq = seq;
+            h.type = -1;  // the slot's old envelope and row stay: nobody reads them
             return;
         }
-        owner.handoff.emplace_back(seq, type, std::forward<E>(env), std::forward<R>(row));
+        Handoff& h = owner.handoff.push();
+        h.seq = seq;
+        h.type = type;
+        h.env = std::forward<E>(env);
+        h.row = std::forward<R>(row);
     }
 
     /// Drops the decoded events every input has read.
@@ -1071,7 +1120,7 @@ struct Engine::Impl final : engine::Host {
                 }
             }
             while (!owner.handoff.empty() && owner.handoff.front().seq < low) {
-                owner.handoff.pop_front();
+                owner.handoff.popFront();
             }
         }
     }
@@ -1093,7 +1142,7 @@ struct Engine::Impl final : engine::Host {
                     in.type = h->type;
                     in.version = static_cast<std::int32_t>(
                         p.events[static_cast<std::size_t>(h->type)].versions.size() - 1);
-                    in.handoff = h;
+                    in.handedOff = true;
                     in.hasHead = true;
                     continue;
                 }
@@ -1104,7 +1153,7 @@ struct Engine::Impl final : engine::Host {
                 stopped = true;
                 return false;
             }
-            in.handoff = nullptr;
+            in.handedOff = false;
             Status st = in.cursor->next(in.record, in.seq);
             if (!st) {
                 if (st.code() != StatusCode::Unavailable) {
@@ -1148,7 +1197,7 @@ struct Engine::Impl final : engine::Host {
         Live ev;
         Status st = decode(in, ev);
         in.hasHead = false;
-        in.handoff = nullptr;
+        in.handedOff = false;
         in.position = in.seq + 1;
         if (!st) {
             if (st.message() != "upcast failed") {
