@@ -3,11 +3,14 @@
 //
 // Cache layout: CACHE/cpp/<key>/{the generated files,program,build.log}. An
 // entry is built in CACHE/cpp/<key>.tmp-<pid> and renamed into place when complete, so
-// concurrent builds of one program never see half an entry.
+// concurrent builds of one program never see half an entry. A hit touches its entry; a
+// miss trims the least recently used entries to $FLOW_CACHE_MAX_SIZE (as ccache does:
+// without a bound, every runtime rebuild left a full set of stale executables behind).
 #include "driver/cpp_build.h"
 
 #include "driver/build_config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -230,6 +233,7 @@ std::string cachedExecutable(const std::vector<cppgen::GeneratedFile>& files) {
     fs::path cached = entry / kExecutable;
     std::error_code ec;
     if (fs::is_regular_file(cached, ec)) {
+        fs::last_write_time(entry, fs::file_time_type::clock::now(), ec);  // used: keep it
         return cached.string();
     }
 
@@ -279,7 +283,105 @@ std::string cachedExecutable(const std::vector<cppgen::GeneratedFile>& files) {
         // Another flowc finished the same entry first: use it.
         fs::remove_all(tmp, ec);
     }
+    trimCache(cppCache, cacheMaxBytes(), entry);
     return cached.string();
+}
+
+std::optional<std::uint64_t> parseByteSize(std::string_view text) {
+    std::uint64_t n = 0;
+    std::size_t i = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        if (n > (std::uint64_t{1} << 50)) {
+            return std::nullopt;  // past any disk
+        }
+        n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    }
+    if (i == 0) {
+        return std::nullopt;
+    }
+    std::string_view unit = text.substr(i);
+    int shift = 0;
+    if (unit == "k" || unit == "K") {
+        shift = 10;
+    } else if (unit == "M") {
+        shift = 20;
+    } else if (unit == "G") {
+        shift = 30;
+    } else if (!unit.empty()) {
+        return std::nullopt;
+    }
+    return n << shift;
+}
+
+std::uint64_t cacheMaxBytes() {
+    constexpr std::uint64_t kDefault = std::uint64_t{4} << 30;
+    const char* text = std::getenv("FLOW_CACHE_MAX_SIZE");
+    if (text == nullptr || *text == '\0') {
+        return kDefault;
+    }
+    if (std::optional<std::uint64_t> n = parseByteSize(text)) {
+        return *n;
+    }
+    std::cerr << "flowc: warning: FLOW_CACHE_MAX_SIZE='" << text
+              << "' is not a size (such as 500M or 4G); using 4G\n";
+    return kDefault;
+}
+
+void trimCache(const fs::path& dir, std::uint64_t maxBytes, const fs::path& keep,
+               std::chrono::seconds grace, std::chrono::seconds staleBuilds) {
+    struct Entry {
+        fs::path path;
+        fs::file_time_type used;
+        std::uint64_t bytes = 0;
+    };
+    const fs::file_time_type now = fs::file_time_type::clock::now();
+    std::vector<Entry> entries;
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code fileEc;
+        if (!it->is_directory(fileEc)) {
+            continue;
+        }
+        Entry e{it->path(), fs::last_write_time(it->path(), fileEc), 0};
+        if (fileEc) {
+            continue;
+        }
+        if (e.path.filename().string().find(".tmp-") != std::string::npos) {
+            if (now - e.used > staleBuilds) {
+                fs::remove_all(e.path, fileEc);
+            }
+            continue;  // a build in progress, or a failed one kept for its report
+        }
+        for (fs::recursive_directory_iterator f(e.path, fileEc), fend; !fileEc && f != fend;
+             f.increment(fileEc)) {
+            std::error_code sizeEc;
+            if (f->is_regular_file(sizeEc)) {
+                std::uintmax_t size = f->file_size(sizeEc);
+                e.bytes += sizeEc ? 0 : size;
+            }
+        }
+        total += e.bytes;
+        entries.push_back(std::move(e));
+    }
+    if (maxBytes == 0 || total <= maxBytes) {
+        return;
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.used < b.used; });
+    for (const Entry& e : entries) {
+        if (total <= maxBytes) {
+            break;
+        }
+        if (e.path == keep || now - e.used < grace) {
+            continue;
+        }
+        std::error_code removeEc;
+        fs::remove_all(e.path, removeEc);
+        if (!removeEc) {
+            total -= e.bytes;
+        }
+    }
 }
 
 }  // namespace flow::driver
