@@ -84,39 +84,6 @@ std::string rowToString(const Row& r) {
 
 // ---- Primitives -----------------------------------------------------------------------
 
-void putVarint(std::string& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-}
-
-void putZigzag(std::string& out, std::int64_t v) {
-    putVarint(out, (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
-}
-
-void putFixed32(std::string& out, std::uint32_t v) {
-    char b[4];
-    for (int i = 0; i < 4; ++i) {
-        b[i] = static_cast<char>(v >> (8 * i));
-    }
-    out.append(b, 4);
-}
-
-void putFixed64(std::string& out, std::uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) {
-        b[i] = static_cast<char>(v >> (8 * i));
-    }
-    out.append(b, 8);
-}
-
-void putBytes(std::string& out, std::string_view s) {
-    putVarint(out, s.size());
-    out.append(s);
-}
-
 bool Reader::varint(std::uint64_t& v) {
     v = 0;
     for (int shift = 0; shift < 64; shift += 7) {

@@ -27,11 +27,39 @@ Status encodeRow(const Schema& schema, const Row& row, std::string& out);
 Status decodeRow(const Schema& schema, std::string_view bytes, Row& out);
 
 /// Primitive encoders and a bounds-checked reader, shared by the envelope and stores.
-void putVarint(std::string& out, std::uint64_t v);
-void putZigzag(std::string& out, std::int64_t v);
-void putFixed32(std::string& out, std::uint32_t v);
-void putFixed64(std::string& out, std::uint64_t v);
-void putBytes(std::string& out, std::string_view s);  // varint length + bytes
+/// The encoders are inline: every record of every event goes through them, and each
+/// appends its bytes to `out` at once.
+inline void putVarint(std::string& out, std::uint64_t v) {
+    char b[10];
+    std::size_t n = 0;
+    while (v >= 0x80) {
+        b[n++] = static_cast<char>((v & 0x7F) | 0x80);
+        v >>= 7;
+    }
+    b[n++] = static_cast<char>(v);
+    out.append(b, n);
+}
+inline void putZigzag(std::string& out, std::int64_t v) {
+    putVarint(out, (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+}
+inline void putFixed32(std::string& out, std::uint32_t v) {
+    char b[4];
+    for (int i = 0; i < 4; ++i) {
+        b[i] = static_cast<char>(v >> (8 * i));  // little-endian on any host
+    }
+    out.append(b, 4);
+}
+inline void putFixed64(std::string& out, std::uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i) {
+        b[i] = static_cast<char>(v >> (8 * i));
+    }
+    out.append(b, 8);
+}
+inline void putBytes(std::string& out, std::string_view s) {  // varint length + bytes
+    putVarint(out, s.size());
+    out.append(s);
+}
 
 class Reader {
 public:
