@@ -39,13 +39,25 @@ std::vector<Input> generate(const Program& p, const Fields& f, const Options& o)
     return out;
 }
 
+/// What both hand-written aggregations keep per customer.
+struct Totals {
+    std::int64_t sales = 0;
+    std::int64_t amount = 0;
+};
+using TotalsMap = absl::flat_hash_map<std::string, Totals>;
+
+/// A hand-written run's results, named as the engine's.
+Run results(Rate rate, const TotalsMap& totals) {
+    Digest d;
+    for (const auto& [customer, t] : totals) {
+        d.add(RowHash().str(customer).i64(t.sales).i64(t.amount).value());
+    }
+    return Run{rate, {{"Sales.Totals", d}}};
+}
+
 /// The baseline: what someone would write by hand for the same table.
 Run baseline(const std::vector<Input>& inputs, const Fields& f) {
-    struct Totals {
-        std::int64_t sales = 0;
-        std::int64_t amount = 0;
-    };
-    absl::flat_hash_map<std::string, Totals> totals;
+    TotalsMap totals;
     Stopwatch sw;
     sw.start();
     for (const Input& in : inputs) {
@@ -57,23 +69,15 @@ Run baseline(const std::vector<Input>& inputs, const Fields& f) {
                                              static_cast<std::uint64_t>(getInt(row, f.amount)));
     }
     sw.stop();
-    Digest d;
-    for (const auto& [customer, t] : totals) {
-        d.add(RowHash().str(customer).i64(t.sales).i64(t.amount).value());
-    }
-    return Run{Rate{sw.wall(), sw.cpu(), inputs.size()}, {{"Sales.Totals", d}}};
+    return results(Rate{sw.wall(), sw.cpu(), inputs.size()}, totals);
 }
 
 /// The same with the engine's guarantees, by hand (Journal): a retried sale is ignored,
 /// and every sale is logged before it is counted.
 Run guardedBaseline(const std::vector<Input>& inputs, const Fields& f) {
-    struct Totals {
-        std::int64_t sales = 0;
-        std::int64_t amount = 0;
-    };
     constexpr std::uint8_t kSale = 1;  // the record's type
     Journal journal;
-    absl::flat_hash_map<std::string, Totals> totals;
+    TotalsMap totals;
     Stopwatch sw;
     sw.start();
     for (const Input& in : inputs) {
@@ -96,11 +100,7 @@ Run guardedBaseline(const std::vector<Input>& inputs, const Fields& f) {
                                              static_cast<std::uint64_t>(amount));
     }
     sw.stop();
-    Digest d;
-    for (const auto& [customer, t] : totals) {
-        d.add(RowHash().str(customer).i64(t.sales).i64(t.amount).value());
-    }
-    return Run{Rate{sw.wall(), sw.cpu(), inputs.size()}, {{"Sales.Totals", d}}};
+    return results(Rate{sw.wall(), sw.cpu(), inputs.size()}, totals);
 }
 
 Run flowRun(const Program& p, const std::vector<Input>& inputs, const Fields& f, const Options& o) {

@@ -65,19 +65,37 @@ Inputs generate(const Program& p, const Fields& f, const Options& o) {
     return out;
 }
 
+/// What both hand-written joins keep and emit.
+struct Price {
+    std::int64_t price = 0;
+    std::int64_t updates = 0;
+};
+using Prices = absl::flat_hash_map<std::string, Price>;
+struct Priced {
+    std::string orderId;
+    std::string product;
+    std::int64_t qty;
+    std::int64_t amount;
+};
+
+void addEmitted(Digest& emitted, const std::vector<Priced>& out) {
+    for (const Priced& p : out) {
+        emitted.add(RowHash().str(p.orderId).str(p.product).i64(p.qty).i64(p.amount).value());
+    }
+}
+
+/// A hand-written run's results, named as the engine's.
+Run results(Rate rate, const Digest& emitted, const Prices& prices) {
+    Digest table;
+    for (const auto& [product, p] : prices) {
+        table.add(RowHash().str(product).i64(p.price).i64(p.updates).value());
+    }
+    return Run{rate, {{"Pricing.Priced (stream)", emitted}, {"Pricing.Prices", table}}};
+}
+
 /// The baseline: a hash map of prices and a lookup per order.
 Run baseline(const Inputs& inputs, const Fields& f) {
-    struct Price {
-        std::int64_t price = 0;
-        std::int64_t updates = 0;
-    };
-    struct Priced {
-        std::string orderId;
-        std::string product;
-        std::int64_t qty;
-        std::int64_t amount;
-    };
-    absl::flat_hash_map<std::string, Price> prices;
+    Prices prices;
     for (const Input& in : inputs.table) {
         Price& p = prices.try_emplace(asKey(getStr(in.row.data(), f.psProduct))).first->second;
         p.price = getInt(in.row.data(), f.psPrice);
@@ -109,40 +127,23 @@ Run baseline(const Inputs& inputs, const Fields& f) {
                 Priced{std::string(getStr(row, f.oOrderId)), std::string(product), qty, amount});
         }
         sw.stop();
-        for (const Priced& p : out) {
-            emitted.add(RowHash().str(p.orderId).str(p.product).i64(p.qty).i64(p.amount).value());
-        }
-    }
-    Digest table;
-    for (const auto& [product, p] : prices) {
-        table.add(RowHash().str(product).i64(p.price).i64(p.updates).value());
+        addEmitted(emitted, out);
     }
     if (overflows > 0) {
         std::printf("  base: %llu int overflows (no event)\n",
                     static_cast<unsigned long long>(overflows));
     }
-    return Run{Rate{sw.wall(), sw.cpu(), stream.size()},
-               {{"Pricing.Priced (stream)", emitted}, {"Pricing.Prices", table}}};
+    return results(Rate{sw.wall(), sw.cpu(), stream.size()}, emitted, prices);
 }
 
 /// The same with the engine's guarantees, by hand (Journal): a retried event is ignored,
 /// every input is logged before it is processed, and every derived event is logged with
 /// an id derived from its cause (so a replay would derive the same ids) and its cause's.
 Run guardedBaseline(const Inputs& inputs, const Fields& f) {
-    struct Price {
-        std::int64_t price = 0;
-        std::int64_t updates = 0;
-    };
-    struct Priced {
-        std::string orderId;
-        std::string product;
-        std::int64_t qty;
-        std::int64_t amount;
-    };
     enum : std::uint8_t { kPriceSet = 1, kOrdered, kPriced };  // the records' types
     using W = Journal::Writer;
     Journal journal;
-    absl::flat_hash_map<std::string, Price> prices;
+    Prices prices;
     for (const Input& in : inputs.table) {
         if (!journal.admit(in.id)) {
             continue;
@@ -203,16 +204,9 @@ Run guardedBaseline(const Inputs& inputs, const Fields& f) {
             out.push_back(Priced{std::string(orderId), std::string(product), qty, amount});
         }
         sw.stop();
-        for (const Priced& p : out) {
-            emitted.add(RowHash().str(p.orderId).str(p.product).i64(p.qty).i64(p.amount).value());
-        }
+        addEmitted(emitted, out);
     }
-    Digest table;
-    for (const auto& [product, p] : prices) {
-        table.add(RowHash().str(product).i64(p.price).i64(p.updates).value());
-    }
-    return Run{Rate{sw.wall(), sw.cpu(), stream.size()},
-               {{"Pricing.Priced (stream)", emitted}, {"Pricing.Prices", table}}};
+    return results(Rate{sw.wall(), sw.cpu(), stream.size()}, emitted, prices);
 }
 
 Run flowRun(const Program& p, const Inputs& inputs, const Fields& f, const Options& o) {
