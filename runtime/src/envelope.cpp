@@ -47,11 +47,7 @@ bool EventId::fromHex(std::string_view s, EventId& out) {
 
 namespace {
 
-EventId hash128(std::string_view domain, std::string_view data) {
-    std::string buf(domain);
-    buf.push_back('\0');
-    buf.append(data);
-    XXH128_hash_t h = XXH3_128bits(buf.data(), buf.size());
+EventId idOf(XXH128_hash_t h) {
     EventId id{h.high64, h.low64};
     if (id.isZero()) {
         id.lo = 1;  // zero means "no id"
@@ -59,27 +55,63 @@ EventId hash128(std::string_view domain, std::string_view data) {
     return id;
 }
 
+/// The id of `data` in `domain`: the hash of the domain, a zero byte, and the data's
+/// parts. Built on the stack: every derived event and request id comes through here.
+EventId hash128(std::string_view domain, std::initializer_list<std::string_view> parts) {
+    std::size_t size = domain.size() + 1;
+    for (std::string_view part : parts) {
+        size += part.size();
+    }
+    char small[128];
+    std::string big;
+    char* buf = small;
+    if (size > sizeof small) {
+        big.resize(size);
+        buf = big.data();
+    }
+    char* p = buf;
+    std::memcpy(p, domain.data(), domain.size());
+    p += domain.size();
+    *p++ = '\0';
+    for (std::string_view part : parts) {
+        if (!part.empty()) {
+            std::memcpy(p, part.data(), part.size());
+            p += part.size();
+        }
+    }
+    return idOf(XXH3_128bits(buf, size));
+}
+
+/// A causation id as bytes, little-endian (hi, then lo).
+struct IdBytes {
+    explicit IdBytes(const EventId& id) { wire::fixed64(wire::fixed64(b, id.hi), id.lo); }
+    std::string_view view() const { return {b, sizeof b}; }
+    char b[16];
+};
+
+/// An emit index as bytes, little-endian.
+struct IndexBytes {
+    explicit IndexBytes(std::uint32_t index) { wire::fixed32(b, index); }
+    std::string_view view() const { return {b, sizeof b}; }
+    char b[4];
+};
+
 }  // namespace
 
 EventId deriveEventId(const EventId& causation, std::uint32_t index) {
-    std::string data;
-    putFixed64(data, causation.hi);
-    putFixed64(data, causation.lo);
-    putFixed32(data, index);
-    return hash128("flow.emit", data);
+    return hash128("flow.emit", {IdBytes(causation).view(), IndexBytes(index).view()});
 }
 
 EventId deriveEventId(const EventId& causation, std::string_view emitter, std::uint32_t index) {
-    std::string data;
-    putFixed64(data, causation.hi);
-    putFixed64(data, causation.lo);
-    putBytes(data, emitter);
-    putFixed32(data, index);
-    return hash128("flow.emit", data);
+    char length[wire::kMaxVarint];
+    std::string_view lengthBytes(
+        length, static_cast<std::size_t>(wire::varint(length, emitter.size()) - length));
+    return hash128("flow.emit",
+                   {IdBytes(causation).view(), lengthBytes, emitter, IndexBytes(index).view()});
 }
 
 EventId requestId(std::string_view idempotencyKey) {
-    return hash128("flow.request", idempotencyKey);
+    return hash128("flow.request", {idempotencyKey});
 }
 
 EventId randomEventId() {
@@ -117,26 +149,34 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
     if (env.correlation == env.causation) {
         flags |= kCorrelationIsCausation;
     }
-    out.push_back(static_cast<char>(kEnvelopeFormat));
-    out.push_back(static_cast<char>(flags));
-    putFixed64(out, env.id.hi);
-    putFixed64(out, env.id.lo);
+    // One growth of `out` for the whole envelope: the ids, five varints and two strings.
+    wire::Room room(out, 2 + 3 * 16 + 5 * wire::kMaxVarint + wire::bytesBound(env.type) +
+                             wire::bytesBound(env.key) + payload.size());
+    char* p = room.at();
+    *p++ = static_cast<char>(kEnvelopeFormat);
+    *p++ = static_cast<char>(flags);
+    p = wire::fixed64(p, env.id.hi);
+    p = wire::fixed64(p, env.id.lo);
     if ((flags & kCausationIsId) == 0) {
-        putFixed64(out, env.causation.hi);
-        putFixed64(out, env.causation.lo);
+        p = wire::fixed64(p, env.causation.hi);
+        p = wire::fixed64(p, env.causation.lo);
     }
     if ((flags & kCorrelationIsCausation) == 0) {
-        putFixed64(out, env.correlation.hi);
-        putFixed64(out, env.correlation.lo);
+        p = wire::fixed64(p, env.correlation.hi);
+        p = wire::fixed64(p, env.correlation.lo);
     }
-    putZigzag(out, env.time);
-    putVarint(out, env.seq);
-    putVarint(out, env.version);
-    putVarint(out, env.ingest);
-    putVarint(out, env.depth);
-    putBytes(out, env.type);
-    putBytes(out, env.key);
-    out.append(payload);
+    p = wire::zigzag(p, env.time);
+    p = wire::varint(p, env.seq);
+    p = wire::varint(p, env.version);
+    p = wire::varint(p, env.ingest);
+    p = wire::varint(p, env.depth);
+    p = wire::bytes(p, env.type);
+    p = wire::bytes(p, env.key);
+    if (!payload.empty()) {
+        std::memcpy(p, payload.data(), payload.size());
+        p += payload.size();
+    }
+    room.done(p);
 }
 
 Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& payload) {

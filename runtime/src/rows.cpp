@@ -419,46 +419,60 @@ int compareRows(const plan::Layout& layout, const void* a, const void* b) {
 
 void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out) {
     const auto* r = static_cast<const std::uint8_t*>(row);
-    std::size_t bitmapAt = out.size();
-    out.append((optionalCount(layout) + 7) / 8, '\0');
+    // The most the row takes: its bitmap, then each field at its longest. `out` grows once.
+    std::size_t optionals = 0, bound = 0;
+    for (const plan::Field& f : layout.fields) {
+        optionals += f.type.optional ? 1 : 0;
+        bound += wire::kMaxVarint;
+        // An absent optional's value is not read: it may be anything.
+        if (f.type.scalar == plan::Scalar::String && (!f.type.optional || r[f.offset] != 0)) {
+            FlowStr s = readStr(r + valueOffset(f));
+            bound += s.len > 0 ? static_cast<std::size_t>(s.len) : 0;
+        }
+    }
+    std::size_t bitmapBytes = (optionals + 7) / 8;
+    wire::Room room(out, bitmapBytes + bound);
+    char* bitmap = room.at();
+    std::memset(bitmap, 0, bitmapBytes);
+    char* p = bitmap + bitmapBytes;
     std::size_t opt = 0;
     for (const plan::Field& f : layout.fields) {
         if (f.type.optional) {
             std::size_t bit = opt++;
             if (r[f.offset] == 0) {
-                out[bitmapAt + bit / 8] =
-                    static_cast<char>(out[bitmapAt + bit / 8] | (1 << (bit % 8)));
+                bitmap[bit / 8] = static_cast<char>(bitmap[bit / 8] | (1 << (bit % 8)));
                 continue;
             }
         }
         const std::uint8_t* v = r + valueOffset(f);
         switch (f.type.scalar) {
         case plan::Scalar::Bool:
-            out.push_back(*v != 0 ? '\1' : '\0');
+            *p++ = *v != 0 ? '\1' : '\0';
             break;
         case plan::Scalar::Int:
         case plan::Scalar::Timestamp:
         case plan::Scalar::Duration:
-            putZigzag(out, readInt(v));
+            p = wire::zigzag(p, readInt(v));
             break;
         case plan::Scalar::Enum:
-            putVarint(out, static_cast<std::uint64_t>(readInt(v)));
+            p = wire::varint(p, static_cast<std::uint64_t>(readInt(v)));
             break;
         case plan::Scalar::Float: {
             std::uint64_t bits = 0;
             double d = readFloat(v);
             std::memcpy(&bits, &d, 8);
-            putFixed64(out, bits);
+            p = wire::fixed64(p, bits);
             break;
         }
         case plan::Scalar::String: {
             FlowStr s = readStr(v);
-            putBytes(out, s.len > 0 ? std::string_view(s.ptr, static_cast<std::size_t>(s.len))
-                                    : std::string_view());
+            p = wire::bytes(p, s.len > 0 ? std::string_view(s.ptr, static_cast<std::size_t>(s.len))
+                                         : std::string_view());
             break;
         }
         }
     }
+    room.done(p);
 }
 
 Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout,

@@ -301,3 +301,14 @@ TEST_CASE("envelope format 2 leaves out the ids that equal another, and reads fo
         CHECK(decodeEnvelope(unknownFormat, back, payload).code() == StatusCode::Corruption);
     }
 }
+
+TEST_CASE("event ids are the same in every build: logs written before replay the same") {
+    // Values from the first implementation (a heap buffer of domain, NUL and data). A
+    // change here would make a replay emit again what is already in the logs.
+    const EventId root = requestId("req-1");
+    CHECK(root.toHex() == "fcb54476b116fc5851f0026a227823b2");
+    CHECK(deriveEventId(root, 7).toHex() == "e00fddb07438085d6bc246f3432de8fb");
+    CHECK(deriveEventId(root, "Orders.OnPlace", 2).toHex() == "a98bac4323b7414bbb1098b07f03315a");
+    // A key longer than the stack buffer.
+    CHECK(requestId(std::string(300, 'x')).toHex() == "46e26fc661490a94ef15069fd8d0fb30");
+}

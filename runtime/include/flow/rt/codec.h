@@ -15,6 +15,7 @@
 #include "flow/rt/value.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -27,33 +28,83 @@ Status encodeRow(const Schema& schema, const Row& row, std::string& out);
 Status decodeRow(const Schema& schema, std::string_view bytes, Row& out);
 
 /// Primitive encoders and a bounds-checked reader, shared by the envelope and stores.
-/// The encoders are inline: every record of every event goes through them, and each
-/// appends its bytes to `out` at once.
-inline void putVarint(std::string& out, std::uint64_t v) {
-    char b[10];
-    std::size_t n = 0;
+/// The encoders are inline: every record of every event goes through them.
+///
+/// The `wire` ones write at a pointer and return the end of what they wrote: a caller
+/// encoding many values makes room once (`Room`) for the most they can take.
+namespace wire {
+
+inline constexpr std::size_t kMaxVarint = 10;
+
+inline char* varint(char* p, std::uint64_t v) {
     while (v >= 0x80) {
-        b[n++] = static_cast<char>((v & 0x7F) | 0x80);
+        *p++ = static_cast<char>((v & 0x7F) | 0x80);
         v >>= 7;
     }
-    b[n++] = static_cast<char>(v);
-    out.append(b, n);
+    *p++ = static_cast<char>(v);
+    return p;
+}
+inline char* zigzag(char* p, std::int64_t v) {
+    return varint(p, (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+}
+inline char* fixed32(char* p, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) {
+        *p++ = static_cast<char>(v >> (8 * i));  // little-endian on any host
+    }
+    return p;
+}
+inline char* fixed64(char* p, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+        *p++ = static_cast<char>(v >> (8 * i));
+    }
+    return p;
+}
+inline char* bytes(char* p, std::string_view s) {  // varint length + bytes
+    p = varint(p, s.size());
+    if (!s.empty()) {
+        std::memcpy(p, s.data(), s.size());
+    }
+    return p + s.size();
+}
+/// The most `bytes` writes for `s`.
+inline std::size_t bytesBound(std::string_view s) {
+    return kMaxVarint + s.size();
+}
+
+/// Room for at most `bound` bytes at the end of `out`, given back by `done`: grows `out`
+/// once instead of once per value.
+class Room {
+public:
+    Room(std::string& out, std::size_t bound) : out_(out), start_(out.size()) {
+        out.resize(start_ + bound);
+    }
+    char* at() { return out_.data() + start_; }
+    /// Ends the room at `end` (within it): `out` keeps what was written before `end`.
+    void done(const char* end) { out_.resize(static_cast<std::size_t>(end - out_.data())); }
+
+private:
+    std::string& out_;
+    std::size_t start_;
+};
+
+}  // namespace wire
+
+inline void putVarint(std::string& out, std::uint64_t v) {
+    char b[wire::kMaxVarint];
+    out.append(b, static_cast<std::size_t>(wire::varint(b, v) - b));
 }
 inline void putZigzag(std::string& out, std::int64_t v) {
-    putVarint(out, (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+    char b[wire::kMaxVarint];
+    out.append(b, static_cast<std::size_t>(wire::zigzag(b, v) - b));
 }
 inline void putFixed32(std::string& out, std::uint32_t v) {
     char b[4];
-    for (int i = 0; i < 4; ++i) {
-        b[i] = static_cast<char>(v >> (8 * i));  // little-endian on any host
-    }
+    wire::fixed32(b, v);
     out.append(b, 4);
 }
 inline void putFixed64(std::string& out, std::uint64_t v) {
     char b[8];
-    for (int i = 0; i < 8; ++i) {
-        b[i] = static_cast<char>(v >> (8 * i));
-    }
+    wire::fixed64(b, v);
     out.append(b, 8);
 }
 inline void putBytes(std::string& out, std::string_view s) {  // varint length + bytes
