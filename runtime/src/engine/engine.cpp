@@ -476,6 +476,7 @@ struct Engine::Impl final : engine::Host {
         /// by seq, consecutive.
         HandoffQueue handoff;
         int readers = 0;  // the inputs reading this log
+        Live live;        // the event being processed (process)
     };
 
     Impl(Engine& e) : engine(e), p(e.program_) {}
@@ -1194,7 +1195,9 @@ struct Engine::Impl final : engine::Host {
     }
 
     void process(ServiceRt& s, Input& in) {
-        Live ev;
+        // One event at a time per service: its Live is reused (no envelope and row built
+        // and destroyed per event).
+        Live& ev = s.live;
         Status st = decode(in, ev);
         in.hasHead = false;
         in.handedOff = false;
