@@ -412,6 +412,8 @@ struct Engine::Impl final : engine::Host {
             head_ = (head_ + 1) & (slots_.size() - 1);
             --size_;
         }
+        /// Gives back the slot last pushed (its contents stay, as any free slot's).
+        void popBack() { --size_; }
         void clear() { head_ = size_ = 0; }
 
     private:
@@ -1089,21 +1091,31 @@ struct Engine::Impl final : engine::Host {
         if (owner.readers == 0) {
             return;
         }
-        if (!owner.handoff.empty() && owner.handoff.back().seq + 1 != seq) {
-            owner.handoff.clear();  // a gap: what came before is read from the log
-        }
         if (!consumed[static_cast<std::size_t>(type)]) {
             // No service consumes it: its readers only need to know to pass it by.
-            Handoff& h = owner.handoff.push();
-            h.seq = seq;
-            h.type = -1;  // the slot's old envelope and row stay: nobody reads them
+            pushHandoff(owner, seq, -1);  // the slot's old envelope and row stay unread
             return;
+        }
+        Handoff& h = pushHandoff(owner, seq, type);
+        h.env = std::forward<E>(env);
+        h.row = std::forward<R>(row);
+    }
+
+    /// Whether an event of `type` appended to `owner`'s log is kept decoded (handOff).
+    bool keeps(const ServiceRt& owner, std::int32_t type) const {
+        return owner.readers > 0 && consumed[static_cast<std::size_t>(type)];
+    }
+
+    /// A slot at the back of `owner`'s hand-offs for the event at `seq`, for the caller to
+    /// fill with its envelope and row (its old ones are still there).
+    Handoff& pushHandoff(ServiceRt& owner, std::uint64_t seq, std::int32_t type) {
+        if (!owner.handoff.empty() && owner.handoff.back().seq + 1 != seq) {
+            owner.handoff.clear();  // a gap: what came before is read from the log
         }
         Handoff& h = owner.handoff.push();
         h.seq = seq;
         h.type = type;
-        h.env = std::forward<E>(env);
-        h.row = std::forward<R>(row);
+        return h;
     }
 
     /// Drops the decoded events every input has read.
@@ -1842,10 +1854,27 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     Impl& m = *impl_;
     const plan::Event& ev = program_.events[static_cast<std::size_t>(event)];
     Impl::ServiceRt& owner = m.services[static_cast<std::size_t>(ev.service)];
-    Envelope e;
+    const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
+    // The envelope is built where its readers take it from: in its hand-off slot, when it
+    // goes to one and the input is not recorded (no copy); else here.
+    Impl::Handoff* slot = nullptr;
+    Envelope local;
+    if (latest && !options_.recordInputs && m.keeps(owner, event)) {
+        slot = &m.pushHandoff(owner, owner.log->end(), event);
+    }
+    Envelope& e = slot != nullptr ? slot->env : local;
+    // A slot is a reused one: if the event goes no further, it is given back.
+    auto giveBack = [&] {
+        if (slot != nullptr) {
+            owner.handoff.popBack();
+        }
+    };
     e.id = id ? *id : randomEventId();
     if (id) {
-        FLOW_RT_TRY(m.loadRequests());
+        if (Status st = m.loadRequests(); !st) {
+            giveBack();
+            return st;
+        }
         // The set of ids is large: its slot is fetched while the record is encoded.
         m.requests.prefetch(e.id);
     }
@@ -1857,6 +1886,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     e.seq = owner.log->end();
     e.type = ev.name;
     e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
+    e.key.clear();
     if (ev.keyField >= 0) {
         // The key never changes between versions: an old version has it under its name.
         const plan::Layout& last = layoutOf(program_, ev.versions.back().layout);
@@ -1872,6 +1902,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     // Idempotent ingestion: an input already in a log is not appended again. One probe:
     // the id goes in now, and out again if the append fails.
     if (id && !m.requests.insert(e.id).second) {
+        giveBack();
         return false;
     }
     ++m.ingest;
@@ -1881,12 +1912,20 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
         if (id) {
             m.requests.erase(e.id);
         }
+        giveBack();
         return committed;
     }
     if (!id && m.requestsLoaded) {
         m.requests.insert(e.id);
     }
-    const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
+    if (slot != nullptr) {
+        if (slot->seq != *seq) {
+            owner.handoff.clear();  // not where the log put it: read it from the log
+        } else {
+            slot->row = std::move(row);
+        }
+        return true;
+    }
     if (latest) {
         // Without the record below, this is the envelope's last use.
         options_.recordInputs ? m.handOff(owner, *seq, event, e, row)
