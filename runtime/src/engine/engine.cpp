@@ -34,11 +34,6 @@ public:
     virtual ~Cursor() = default;
     /// The next record, or Unavailable at the end.
     virtual Status next(std::string& record, std::uint64_t& seq) = 0;
-    /// Moves past the next record without returning it (its content came another way).
-    virtual Status skip(std::uint64_t& seq) {
-        std::string unused;
-        return next(unused, seq);
-    }
 };
 
 class ServiceLog {
@@ -61,13 +56,6 @@ public:
                 return Status::unavailable("end");
             }
             record.assign(log_.records_[next_]);
-            seq = next_++;
-            return Status::ok();
-        }
-        Status skip(std::uint64_t& seq) override {
-            if (next_ >= log_.records_.size()) {
-                return Status::unavailable("end");
-            }
             seq = next_++;
             return Status::ok();
         }
@@ -432,6 +420,7 @@ struct Engine::Impl final : engine::Host {
     struct Input {
         std::int32_t owner = -1;  // the service whose log this is
         std::unique_ptr<Cursor> cursor;
+        std::uint64_t cursorAt = 0;  // the seq `cursor` reads next
         std::uint64_t position = 0;  // the next seq not yet processed
         bool hasHead = false;
         std::string record;
@@ -1142,31 +1131,41 @@ struct Engine::Impl final : engine::Host {
     bool peek(ServiceRt& s, Input& in) {
         while (!in.hasHead) {
             if (Handoff* h = handoffAt(in.owner, in.position)) {
-                Status st = in.cursor->skip(in.seq);
-                if (st.isOk() && in.seq == h->seq) {
-                    if (std::find(s.consumedTypes.begin(), s.consumedTypes.end(), h->type) ==
-                        s.consumedTypes.end()) {
-                        in.position = in.seq + 1;
-                        continue;
-                    }
-                    // The wave order needs these two; decode takes the rest from `h`.
-                    in.env.ingest = h->env.ingest;
-                    in.env.depth = h->env.depth;
-                    in.type = h->type;
-                    in.version = static_cast<std::int32_t>(
-                        p.events[static_cast<std::size_t>(h->type)].versions.size() - 1);
-                    in.handedOff = true;
-                    in.hasHead = true;
+                // Taken from the hand-off, the event is not read: the cursor stays where
+                // it is, behind, until the log must be read again.
+                in.seq = h->seq;
+                if (std::find(s.consumedTypes.begin(), s.consumedTypes.end(), h->type) ==
+                    s.consumedTypes.end()) {
+                    in.position = in.seq + 1;
                     continue;
                 }
-                // The cursor and the position move together: this is a bug, not input.
-                engine.errors_.push_back({s.plan->name + ": its input moved past seq " +
-                                              std::to_string(in.position) + " unexpectedly",
-                                          0});
-                stopped = true;
-                return false;
+                // The wave order needs these two; decode takes the rest from `h`.
+                in.env.ingest = h->env.ingest;
+                in.env.depth = h->env.depth;
+                in.type = h->type;
+                in.version = static_cast<std::int32_t>(
+                    p.events[static_cast<std::size_t>(h->type)].versions.size() - 1);
+                in.handedOff = true;
+                in.hasHead = true;
+                continue;
             }
             in.handedOff = false;
+            ServiceLog& log = *services[static_cast<std::size_t>(in.owner)].log;
+            if (in.position >= log.end()) {
+                return false;  // nothing new
+            }
+            if (in.cursorAt != in.position) {
+                // Behind after events from the hand-off (or ahead, never): one seek.
+                auto cur = log.open(in.position);
+                if (!cur) {
+                    engine.errors_.push_back(
+                        {s.plan->name + ": cannot read its input: " + cur.status().toString(), 0});
+                    stopped = true;
+                    return false;
+                }
+                in.cursor = std::move(*cur);
+                in.cursorAt = in.position;
+            }
             Status st = in.cursor->next(in.record, in.seq);
             if (!st) {
                 if (st.code() != StatusCode::Unavailable) {
@@ -1176,6 +1175,7 @@ struct Engine::Impl final : engine::Host {
                 }
                 return false;
             }
+            in.cursorAt = in.seq + 1;
             std::string_view payload;
             if (!decodeEnvelope(in.record, in.env, payload).isOk()) {
                 engine.errors_.push_back({s.plan->name + ": a corrupt record in its input at seq " +
@@ -1832,6 +1832,7 @@ Status Engine::Impl::open() {
                 return cur.status();
             }
             in.cursor = std::move(*cur);
+            in.cursorAt = in.position;
         }
     }
     return Status::ok();
