@@ -82,32 +82,22 @@ EventId hash128(std::string_view domain, std::initializer_list<std::string_view>
     return idOf(XXH3_128bits(buf, size));
 }
 
-/// A causation id as bytes, little-endian (hi, then lo).
-struct IdBytes {
-    explicit IdBytes(const EventId& id) { wire::fixed64(wire::fixed64(b, id.hi), id.lo); }
-    std::string_view view() const { return {b, sizeof b}; }
-    char b[16];
-};
-
-/// An emit index as bytes, little-endian.
-struct IndexBytes {
-    explicit IndexBytes(std::uint32_t index) { wire::fixed32(b, index); }
-    std::string_view view() const { return {b, sizeof b}; }
-    char b[4];
-};
-
 }  // namespace
 
 EventId deriveEventId(const EventId& causation, std::uint32_t index) {
-    return hash128("flow.emit", {IdBytes(causation).view(), IndexBytes(index).view()});
+    char data[20];  // the causation (hi, lo), then the index, little-endian
+    wire::fixed32(wire::fixed64(wire::fixed64(data, causation.hi), causation.lo), index);
+    return hash128("flow.emit", {std::string_view(data, sizeof data)});
 }
 
 EventId deriveEventId(const EventId& causation, std::string_view emitter, std::uint32_t index) {
-    char length[wire::kMaxVarint];
-    std::string_view lengthBytes(
-        length, static_cast<std::size_t>(wire::varint(length, emitter.size()) - length));
-    return hash128("flow.emit",
-                   {IdBytes(causation).view(), lengthBytes, emitter, IndexBytes(index).view()});
+    char head[16 + wire::kMaxVarint];  // the causation, then the emitter's length
+    const char* headEnd = wire::varint(
+        wire::fixed64(wire::fixed64(head, causation.hi), causation.lo), emitter.size());
+    char tail[4];
+    wire::fixed32(tail, index);
+    return hash128("flow.emit", {std::string_view(head, static_cast<std::size_t>(headEnd - head)),
+                                 emitter, std::string_view(tail, sizeof tail)});
 }
 
 EventId requestId(std::string_view idempotencyKey) {

@@ -420,18 +420,9 @@ int compareRows(const plan::Layout& layout, const void* a, const void* b) {
 void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out) {
     const auto* r = static_cast<const std::uint8_t*>(row);
     // The most the row takes: its bitmap, then each field at its longest. `out` grows once.
-    std::size_t optionals = 0, bound = 0;
-    for (const plan::Field& f : layout.fields) {
-        optionals += f.type.optional ? 1 : 0;
-        bound += wire::kMaxVarint;
-        // An absent optional's value is not read: it may be anything.
-        if (f.type.scalar == plan::Scalar::String && (!f.type.optional || r[f.offset] != 0)) {
-            FlowStr s = readStr(r + valueOffset(f));
-            bound += s.len > 0 ? static_cast<std::size_t>(s.len) : 0;
-        }
-    }
-    std::size_t bitmapBytes = (optionals + 7) / 8;
-    wire::Room room(out, bitmapBytes + bound);
+    const std::size_t bitmapBytes = (optionalCount(layout) + 7) / 8;
+    wire::Room room(out,
+                    bitmapBytes + layout.fields.size() * wire::kMaxVarint + stringBytes(layout, r));
     char* bitmap = room.at();
     std::memset(bitmap, 0, bitmapBytes);
     char* p = bitmap + bitmapBytes;
