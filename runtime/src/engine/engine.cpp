@@ -1928,9 +1928,8 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
         return true;
     }
     if (latest) {
-        // Without the record below, this is the envelope's last use.
-        options_.recordInputs ? m.handOff(owner, *seq, event, e, row)
-                              : m.handOff(owner, *seq, event, std::move(e), std::move(row));
+        // Recorded below, or not kept (only a mark to pass by): copied, if at all.
+        m.handOff(owner, *seq, event, e, row);
     }
     if (!options_.recordInputs) {
         return true;
