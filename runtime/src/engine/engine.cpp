@@ -1107,6 +1107,28 @@ struct Engine::Impl final : engine::Host {
         return h;
     }
 
+    /// Whether no input has anything left to read: every event appended so far is
+    /// processed.
+    bool idle() const {
+        for (const ServiceRt& s : services) {
+            for (const Input& in : s.inputs) {
+                if (in.hasHead ||
+                    in.position < services[static_cast<std::size_t>(in.owner)].log->end()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// The service reading events of a type, and its input, when it is the only input
+    /// reading its owner's log and it consumes the type (open()); else none.
+    struct SoleReader {
+        std::int32_t service = -1;
+        std::int32_t input = -1;
+    };
+    std::vector<SoleReader> soleReaders;  // by event type
+
     /// Drops the decoded events every input has read.
     void trimHandoffs() {
         for (ServiceRt& owner : services) {
@@ -1225,6 +1247,11 @@ struct Engine::Impl final : engine::Host {
             }
             return;
         }
+        run(s, ev);
+    }
+
+    /// Processes `ev`, decoded, in `s`: its consumers, all or nothing, then what it emitted.
+    void run(ServiceRt& s, Live& ev) {
         s.cause = &ev;
         s.emitIndex = 0;
         // One event is all or nothing: a runtime error anywhere in its processing undoes
@@ -1770,6 +1797,23 @@ Status Engine::Impl::open() {
             ++services[static_cast<std::size_t>(owner)].readers;
         }
     }
+    // An input event whose owner's log one input reads, of a service that consumes it,
+    // can go straight to that service when nothing else waits (Engine::ingest).
+    soleReaders.assign(p.events.size(), SoleReader{});
+    for (ServiceRt& s : services) {
+        for (std::size_t i = 0; i < s.inputs.size(); ++i) {
+            std::int32_t owner = s.inputs[i].owner;
+            if (services[static_cast<std::size_t>(owner)].readers != 1) {
+                continue;
+            }
+            for (std::int32_t type : s.consumedTypes) {
+                if (p.events[static_cast<std::size_t>(type)].service == owner) {
+                    soleReaders[static_cast<std::size_t>(type)] = {s.id,
+                                                                   static_cast<std::int32_t>(i)};
+                }
+            }
+        }
+    }
     // Checkpoints: positions, and what was emitted after them.
     for (ServiceRt& s : services) {
         auto cp = s.store->load();
@@ -1858,12 +1902,23 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
     // The envelope is built where its readers take it from: in its hand-off slot, when it
     // goes to one and the input is not recorded (no copy); else here.
+    // When nothing else waits and one service reads the event, it is processed here, in
+    // that service's Live: the order of waves is the same (this request is the only one),
+    // and the event is neither kept for a reader nor read back (runUntilIdle finds
+    // nothing to do for it).
+    Impl::ServiceRt* reader = nullptr;
+    if (latest && !m.stopped && !m.inEvent) {
+        const Impl::SoleReader& sole = m.soleReaders[static_cast<std::size_t>(event)];
+        if (sole.service >= 0 && m.idle()) {
+            reader = &m.services[static_cast<std::size_t>(sole.service)];
+        }
+    }
     Impl::Handoff* slot = nullptr;
     Envelope local;
-    if (latest && !options_.recordInputs && m.keeps(owner, event)) {
+    if (reader == nullptr && latest && !options_.recordInputs && m.keeps(owner, event)) {
         slot = &m.pushHandoff(owner, owner.log->end(), event);
     }
-    Envelope& e = slot != nullptr ? slot->env : local;
+    Envelope& e = reader != nullptr ? reader->live.env.e : slot != nullptr ? slot->env : local;
     // A slot is a reused one: if the event goes no further, it is given back.
     auto giveBack = [&] {
         if (slot != nullptr) {
@@ -1918,6 +1973,31 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     }
     if (!id && m.requestsLoaded) {
         m.requests.insert(e.id);
+    }
+    if (reader != nullptr && *seq == e.seq) {
+        if (options_.recordInputs) {
+            EventRecord rec;
+            rec.type = event;
+            rec.service = ev.service;
+            rec.seq = *seq;
+            rec.envelope = e;
+            rec.row = row;
+            emitted_.push_back(std::move(rec));
+        }
+        Impl::Input& in = reader->inputs[static_cast<std::size_t>(
+            m.soleReaders[static_cast<std::size_t>(event)].input)];
+        in.position = *seq + 1;  // its cursor stays behind, as after a hand-off
+        Live& live = reader->live;
+        live.type = event;
+        live.seq = *seq;
+        live.env.ids = m.readsIds;
+        live.env.bind();
+        live.row = std::move(row);
+        m.run(*reader, live);
+        return true;
+    }
+    if (reader != nullptr) {
+        return true;  // not where the log put it: its reader reads it from the log
     }
     if (slot != nullptr) {
         if (slot->seq != *seq) {

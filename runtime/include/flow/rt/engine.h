@@ -79,7 +79,10 @@ public:
     /// Appends an event as if its owner had emitted it (a test's `given`, an input
     /// line). `id`: a deterministic id makes re-ingestion idempotent (false: it was
     /// already in the log). `time`: event time, else the clock. A row passed as an
-    /// rvalue is handed to the event's consumers without a copy.
+    /// rvalue is handed to the event's consumers without a copy. When no event waits
+    /// anywhere and one service reads the event's owner's log, that service processes it
+    /// before this returns (what `runUntilIdle` would do next, in the same order); what it
+    /// causes is processed by `runUntilIdle`.
     Result<bool> ingest(std::int32_t event, std::int32_t version, OwnedRow row,
                         std::optional<std::int64_t> time, std::optional<EventId> id);
     /// Runs a command to completion: accepted (its events appended), rejected or failed.
