@@ -23,6 +23,28 @@ bool less(const Value& a, const Value& b) {
     return a < b;
 }
 
+// The same orders with an accumulator's value, a string compared in place.
+bool less(const Value& a, const AccValue& b) {
+    if (const std::string* bs = b.string();
+        bs != nullptr && std::holds_alternative<std::string>(a)) {
+        return std::get<std::string>(a) < *bs;
+    }
+    return less(a, b.get());
+}
+bool less(const AccValue& a, const Value& b) {
+    if (const std::string* as = a.string();
+        as != nullptr && std::holds_alternative<std::string>(b)) {
+        return *as < std::get<std::string>(b);
+    }
+    return less(a.get(), b);
+}
+bool less(const AccValue& a, const AccValue& b) {
+    if (a.string() != nullptr && b.string() != nullptr) {
+        return *a.string() < *b.string();
+    }
+    return less(a.get(), b.get());
+}
+
 struct ByValue {
     bool operator()(const std::pair<Value, std::int64_t>& e, const Value& v) const {
         return less(e.first, v);
@@ -101,8 +123,14 @@ void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool re
         return;
     case AggKind::Sum:
     case AggKind::Avg:
-        if (!isNone(v)) {
-            acc.value = addValues(acc.value, v);
+        if (std::holds_alternative<std::int64_t>(v) && (acc.value.isInt() || acc.n == 0)) {
+            // int + int wraps (see addValues); none + int is the int.
+            acc.value.setInt(static_cast<std::int64_t>(
+                (acc.n == 0 ? 0 : static_cast<std::uint64_t>(acc.value.asInt())) +
+                static_cast<std::uint64_t>(asInt(v))));
+            ++acc.n;
+        } else if (!isNone(v)) {
+            acc.value = addValues(acc.value.get(), v);
             ++acc.n;
         }
         return;
@@ -150,7 +178,7 @@ void accRetract(AggKind kind, AggAcc& acc, const Value& v) {
         if (!isNone(v)) {
             // Exactly none once the last value leaves, so an emptied sum never keeps a
             // rounding residue of floats that came and went.
-            acc.value = --acc.n == 0 ? Value{} : subtractValues(acc.value, v);
+            acc.value = --acc.n == 0 ? Value{} : subtractValues(acc.value.get(), v);
         }
         return;
     case AggKind::Min:
@@ -183,7 +211,7 @@ void accMerge(AggKind kind, AggAcc& into, const AggAcc& from) {
         break;
     case AggKind::Sum:
     case AggKind::Avg:
-        into.value = addValues(into.value, from.value);
+        into.value = addValues(into.value.get(), from.value.get());
         break;
     case AggKind::Min:
     case AggKind::Max:
@@ -213,21 +241,21 @@ Value accResult(AggKind kind, const AggAcc& acc) {
     case AggKind::Count:
         return acc.n;
     case AggKind::Avg:
-        return acc.n == 0 ? Value{} : Value{toDouble(acc.value) / static_cast<double>(acc.n)};
+        return acc.n == 0 ? Value{} : Value{toDouble(acc.value.get()) / static_cast<double>(acc.n)};
     case AggKind::Min:
         if (!acc.counted.empty()) {
             return acc.counted.list().front().first;
         }
-        return acc.n == 0 ? Value{} : acc.value;
+        return acc.n == 0 ? Value{} : acc.value.get();
     case AggKind::Max:
         if (!acc.counted.empty()) {
             return acc.counted.list().back().first;
         }
-        return acc.n == 0 ? Value{} : acc.value;
+        return acc.n == 0 ? Value{} : acc.value.get();
     case AggKind::Sum:
     case AggKind::First:
     case AggKind::Last:
-        return acc.n == 0 ? Value{} : acc.value;
+        return acc.n == 0 ? Value{} : acc.value.get();
     }
     return {};
 }
