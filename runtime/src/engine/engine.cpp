@@ -438,6 +438,10 @@ struct Engine::Impl final : engine::Host {
         std::unique_ptr<Store> store;
         std::vector<Input> inputs;
         std::map<std::int32_t, std::vector<std::function<void(Live&)>>> consumers;
+        /// By event type (empty if none): what fetches the state an event will touch
+        /// into the cache before it is admitted, so that those misses overlap the id
+        /// set's (Engine::ingest). They change nothing.
+        std::vector<std::vector<std::function<void(const Live&)>>> prefetchers;
         std::vector<std::int32_t> consumedTypes;
         /// Event types consumed by a grouped view whose change to its table is its last
         /// step and cannot fail (ProjectedAggregate), with that table.
@@ -466,8 +470,9 @@ struct Engine::Impl final : engine::Host {
         /// What was appended to this service's log, decoded, for the inputs reading it:
         /// by seq, consecutive.
         HandoffQueue handoff;
-        int readers = 0;  // the inputs reading this log
-        Live live;        // the event being processed (process)
+        int readers = 0;                   // the inputs reading this log
+        std::vector<Input*> readerInputs;  // the same (set in open(), then fixed)
+        Live live;                         // the event being processed (process)
     };
 
     Impl(Engine& e) : engine(e), p(e.program_) {}
@@ -988,6 +993,42 @@ struct Engine::Impl final : engine::Host {
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
 
+    /// In memory, a prefetcher of the row of the first joined table an event will look
+    /// up (from the join's key alone).
+    void prefetchJoined(ServiceRt& s, const plan::Derived& d) {
+        const plan::Join& jn = d.joins[0];
+        if (!probeInPlace || jn.source.kind != plan::SourceKind::Table) {
+            return;
+        }
+        TableRt& t = tables[static_cast<std::size_t>(jn.source.id)];
+        const plan::Layout* keyLayout = &layoutOf(p, jn.keyLayout);
+        if (keyLayout != &layoutOf(p, t.plan->keyLayout)) {
+            return;
+        }
+        auto key = std::make_shared<OwnedRow>();
+        prefetchersOf(s, d.sources[0].id)
+            .push_back([this, &d, &jn, &t, keyLayout, key](const Live& ev) {
+                if (t.rows == nullptr || t.windowed != nullptr) {
+                    return;
+                }
+                Tuple tu;
+                tu.rows.push_back(&ev.row);
+                tu.envs.push_back(&ev.env.abi);
+                key->reset(keyLayout);
+                auto args = sourceArgs(d, tu, 1, {key->data()});
+                if (call(jn.leftKey, args.data()) != FLOW_ERROR) {
+                    t.rows->prefetch(*key);
+                }
+            });
+    }
+
+    std::vector<std::function<void(const Live&)>>& prefetchersOf(ServiceRt& s, std::int32_t type) {
+        if (s.prefetchers.size() <= static_cast<std::size_t>(type)) {
+            s.prefetchers.resize(p.events.size());
+        }
+        return s.prefetchers[static_cast<std::size_t>(type)];
+    }
+
     /// Feeds a grouped view over events (StreamAggregate or ProjectedAggregate) its
     /// source's events, and its dependents its changes.
     template <typename Op>
@@ -1000,6 +1041,22 @@ struct Engine::Impl final : engine::Host {
         }
         // The input's rows are reused from event to event (a consumer is never re-entered).
         auto in = std::make_shared<AggIn>();
+        if (d.joins.empty() && probeInPlace) {
+            // In memory, the group's slot, from the key alone (a failed kernel fetches nothing: the
+            // consumer reports it).
+            auto key = std::make_shared<OwnedRow>();
+            prefetchersOf(s, d.sources[0].id).push_back([this, &d, op, key](const Live& ev) {
+                Tuple t;
+                t.rows.push_back(&ev.row);
+                t.envs.push_back(&ev.env.abi);
+                key->reset(aggShape(d).key);
+                auto args = sourceArgs(d, t, d.sources.size(), {key->data()});
+                if (call(d.groupKey, args.data()) != FLOW_ERROR) {
+                    key->adoptStrings();
+                    op->prefetch(*key);
+                }
+            });
+        }
         s.consumers[d.sources[0].id].push_back([this, &d, op, target, in](Live& ev) {
             if (!aggInputOf(d, ev, *in, [&](const OwnedRow& key) { op->prefetch(key); })) {
                 return;
@@ -1081,8 +1138,19 @@ struct Engine::Impl final : engine::Host {
             return;
         }
         if (!consumed[static_cast<std::size_t>(type)]) {
-            // No service consumes it: its readers only need to know to pass it by.
-            pushHandoff(owner, seq, -1);  // the slot's old envelope and row stay unread
+            // No service consumes it: a reader that has read all before it passes it now,
+            // the others only need to know to pass it by.
+            bool behind = false;
+            for (Input* in : owner.readerInputs) {
+                if (in->position == seq && !in->hasHead) {
+                    in->position = seq + 1;
+                } else {
+                    behind = true;
+                }
+            }
+            if (behind) {
+                pushHandoff(owner, seq, -1);  // the slot's old envelope and row stay unread
+            }
             return;
         }
         Handoff& h = pushHandoff(owner, seq, type);
@@ -1400,6 +1468,9 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     if (streamJoin) {
         setUpStreamStreamJoin(s, d);
         return;
+    }
+    if (fromEvent && !d.joins.empty()) {
+        prefetchJoined(s, d);
     }
     // Layouts of the group key and the window row, found from the project kernel's args.
     if (d.groupKey >= 0) {
@@ -1797,6 +1868,11 @@ Status Engine::Impl::open() {
             ++services[static_cast<std::size_t>(owner)].readers;
         }
     }
+    for (ServiceRt& s : services) {
+        for (Input& in : s.inputs) {
+            services[static_cast<std::size_t>(in.owner)].readerInputs.push_back(&in);
+        }
+    }
     // An input event whose owner's log one input reads, of a service that consumes it,
     // can go straight to that service when nothing else waits (Engine::ingest).
     soleReaders.assign(p.events.size(), SoleReader{});
@@ -1954,7 +2030,23 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
             keyText(*row.layout(), row.data(), field, e.key);
         }
     }
-    const std::string& record = m.encodeRecord(e, row);
+    if (reader != nullptr) {
+        // The event as its reader will see it, and the state it will touch fetched while
+        // the record is encoded and the id set probed.
+        Live& live = reader->live;
+        live.type = event;
+        live.seq = e.seq;
+        live.env.ids = m.readsIds;
+        live.env.bind();
+        live.row = std::move(row);
+        if (static_cast<std::size_t>(event) < reader->prefetchers.size()) {
+            for (const auto& fn : reader->prefetchers[static_cast<std::size_t>(event)]) {
+                fn(live);
+            }
+        }
+    }
+    const OwnedRow& body = reader != nullptr ? reader->live.row : row;
+    const std::string& record = m.encodeRecord(e, body);
     // Idempotent ingestion: an input already in a log is not appended again. One probe:
     // the id goes in now, and out again if the append fails.
     if (id && !m.requests.insert(e.id).second) {
@@ -1981,19 +2073,13 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
             rec.service = ev.service;
             rec.seq = *seq;
             rec.envelope = e;
-            rec.row = row;
+            rec.row = body;
             emitted_.push_back(std::move(rec));
         }
         Impl::Input& in = reader->inputs[static_cast<std::size_t>(
             m.soleReaders[static_cast<std::size_t>(event)].input)];
         in.position = *seq + 1;  // its cursor stays behind, as after a hand-off
-        Live& live = reader->live;
-        live.type = event;
-        live.seq = *seq;
-        live.env.ids = m.readsIds;
-        live.env.bind();
-        live.row = std::move(row);
-        m.run(*reader, live);
+        m.run(*reader, reader->live);
         return true;
     }
     if (reader != nullptr) {
