@@ -77,13 +77,16 @@ def samples(lines):
 
 
 # Where a sample's time goes, by the first of these its stack holds (most specific
-# first). The engine's own phases; the rest of Engine::Impl::process is operator work.
+# first). The engine's own phases; the rest of Engine::Impl::process (or run, for an
+# input that ingest processes at once) is operator work.
 PHASES = [
     ("checkpoints (state snapshots)", r"Store::checkpoint"),
-    ("ingest (encode, log append, dedup set, emitted() copy)", r"Engine::ingest"),
     ("emit derived events (encode, log append)", r"Engine::Impl::(emit|emitCaptured)\b"),
     ("read inputs (log cursor, envelope and row decode)", r"Engine::Impl::(peek|decode)\b"),
-    ("operators (handlers, aggregates, joins, kernels)", r"Engine::Impl::process"),
+    ("prefetch (keys computed, slots fetched before an input is admitted)",
+     r"Engine::Impl::prefetch(Group|Joined)\b"),
+    ("operators (handlers, aggregates, joins, kernels)", r"Engine::Impl::(process|run)\b"),
+    ("ingest (encode, log append, dedup set, emitted() copy)", r"Engine::ingest"),
     ("other (wave loop, clearEmitted, harness)", r""),
 ]
 

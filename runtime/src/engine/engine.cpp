@@ -489,8 +489,9 @@ struct Engine::Impl final : engine::Host {
     bool probeInPlace = false;  // the store's find never keeps a copy of the key
     FlowCtx readCtx;  // pure kernels run on a read (ProjectedAggregate), maybe inside another
     bool stopped = false;
-    bool inEvent = false;      // an input event is being processed
-    bool eventFailed = false;  // a runtime error while processing it
+    bool inEvent = false;        // an input event is being processed
+    bool runningDirect = false;  // ...one that Engine::ingest processes, its prefetchers run
+    bool eventFailed = false;    // a runtime error while processing it
 
     const plan::Program& program() const override { return p; }
 
@@ -993,9 +994,26 @@ struct Engine::Impl final : engine::Host {
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
 
+    /// Fetches the slot of `ev`'s group in `op` (a failed kernel fetches nothing: the
+    /// consumer reports it). `key`: memory reused from event to event.
+    /// (Not inlined: profiles show it on its own, see bench/flow/perf_breakdown.py.)
+    template <typename Op>
+    [[gnu::noinline]] void prefetchGroup(const plan::Derived& d, const Live& ev, OwnedRow& key,
+                                         Op& op) {
+        Tuple t;
+        t.rows.push_back(&ev.row);
+        t.envs.push_back(&ev.env.abi);
+        key.reset(aggShape(d).key);
+        auto args = sourceArgs(d, t, d.sources.size(), {key.data()});
+        if (call(d.groupKey, args.data()) != FLOW_ERROR) {
+            key.adoptStrings();
+            op.prefetch(key);
+        }
+    }
+
     /// In memory, a prefetcher of the row of the first joined table an event will look
     /// up (from the join's key alone).
-    void prefetchJoined(ServiceRt& s, const plan::Derived& d) {
+    void addJoinedPrefetcher(ServiceRt& s, const plan::Derived& d) {
         const plan::Join& jn = d.joins[0];
         if (!probeInPlace || jn.source.kind != plan::SourceKind::Table) {
             return;
@@ -1006,20 +1024,25 @@ struct Engine::Impl final : engine::Host {
             return;
         }
         auto key = std::make_shared<OwnedRow>();
-        prefetchersOf(s, d.sources[0].id)
-            .push_back([this, &d, &jn, &t, keyLayout, key](const Live& ev) {
-                if (t.rows == nullptr || t.windowed != nullptr) {
-                    return;
-                }
-                Tuple tu;
-                tu.rows.push_back(&ev.row);
-                tu.envs.push_back(&ev.env.abi);
-                key->reset(keyLayout);
-                auto args = sourceArgs(d, tu, 1, {key->data()});
-                if (call(jn.leftKey, args.data()) != FLOW_ERROR) {
-                    t.rows->prefetch(*key);
-                }
-            });
+        prefetchersOf(s, d.sources[0].id).push_back([this, &d, &t, keyLayout, key](const Live& ev) {
+            prefetchJoined(d, ev, t, keyLayout, *key);
+        });
+    }
+
+    /// Fetches the slot of the row of `t` that `ev` joins first (d.joins[0]).
+    [[gnu::noinline]] void prefetchJoined(const plan::Derived& d, const Live& ev, TableRt& t,
+                                          const plan::Layout* keyLayout, OwnedRow& key) {
+        if (t.rows == nullptr || t.windowed != nullptr) {
+            return;
+        }
+        Tuple tu;
+        tu.rows.push_back(&ev.row);
+        tu.envs.push_back(&ev.env.abi);
+        key.reset(keyLayout);
+        auto args = sourceArgs(d, tu, 1, {key.data()});
+        if (call(d.joins[0].leftKey, args.data()) != FLOW_ERROR) {
+            t.rows->prefetch(key);
+        }
     }
 
     std::vector<std::function<void(const Live&)>>& prefetchersOf(ServiceRt& s, std::int32_t type) {
@@ -1041,24 +1064,23 @@ struct Engine::Impl final : engine::Host {
         }
         // The input's rows are reused from event to event (a consumer is never re-entered).
         auto in = std::make_shared<AggIn>();
-        if (d.joins.empty() && probeInPlace) {
+        const bool ahead = d.joins.empty() && probeInPlace;
+        if (ahead) {
             // In memory, the group's slot, from the key alone (a failed kernel fetches nothing: the
             // consumer reports it).
             auto key = std::make_shared<OwnedRow>();
             prefetchersOf(s, d.sources[0].id).push_back([this, &d, op, key](const Live& ev) {
-                Tuple t;
-                t.rows.push_back(&ev.row);
-                t.envs.push_back(&ev.env.abi);
-                key->reset(aggShape(d).key);
-                auto args = sourceArgs(d, t, d.sources.size(), {key->data()});
-                if (call(d.groupKey, args.data()) != FLOW_ERROR) {
-                    key->adoptStrings();
-                    op->prefetch(*key);
-                }
+                prefetchGroup(d, ev, *key, *op);
             });
         }
-        s.consumers[d.sources[0].id].push_back([this, &d, op, target, in](Live& ev) {
-            if (!aggInputOf(d, ev, *in, [&](const OwnedRow& key) { op->prefetch(key); })) {
+        s.consumers[d.sources[0].id].push_back([this, &d, op, target, in, ahead](Live& ev) {
+            // Fetched already if the event came straight from ingest (and its prefetchers).
+            bool fetched = ahead && runningDirect;
+            if (!aggInputOf(d, ev, *in, [&](const OwnedRow& key) {
+                    if (!fetched) {
+                        op->prefetch(key);
+                    }
+                })) {
                 return;
             }
             ops::Changes<OwnedRow, OwnedRow> out;
@@ -1470,7 +1492,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         return;
     }
     if (fromEvent && !d.joins.empty()) {
-        prefetchJoined(s, d);
+        addJoinedPrefetcher(s, d);
     }
     // Layouts of the group key and the window row, found from the project kernel's args.
     if (d.groupKey >= 0) {
@@ -2079,7 +2101,9 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
         Impl::Input& in = reader->inputs[static_cast<std::size_t>(
             m.soleReaders[static_cast<std::size_t>(event)].input)];
         in.position = *seq + 1;  // its cursor stays behind, as after a hand-off
+        m.runningDirect = true;
         m.run(*reader, reader->live);
+        m.runningDirect = false;
         return true;
     }
     if (reader != nullptr) {
