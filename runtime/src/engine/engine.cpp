@@ -1998,8 +1998,6 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     const plan::Event& ev = program_.events[static_cast<std::size_t>(event)];
     Impl::ServiceRt& owner = m.services[static_cast<std::size_t>(ev.service)];
     const bool latest = static_cast<std::size_t>(version) + 1 == ev.versions.size();
-    // The envelope is built where its readers take it from: in its hand-off slot, when it
-    // goes to one and the input is not recorded (no copy); else here.
     // When nothing else waits and one service reads the event, it is processed here, in
     // that service's Live: the order of waves is the same (this request is the only one),
     // and the event is neither kept for a reader nor read back (runUntilIdle finds
@@ -2011,6 +2009,8 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
             reader = &m.services[static_cast<std::size_t>(sole.service)];
         }
     }
+    // Else the envelope is built where its readers take it from: in its hand-off slot, when
+    // it goes to one and the input is not recorded (no copy); else here.
     Impl::Handoff* slot = nullptr;
     Envelope local;
     if (reader == nullptr && latest && !options_.recordInputs && m.keeps(owner, event)) {
