@@ -909,12 +909,14 @@ struct Engine::Impl final : engine::Host {
     /// group key and aggregate arguments, written into `in` (its rows' memory is reused);
     /// false when it does not pass or a kernel failed. `onKey(key)` runs as soon as the
     /// key is known.
+    /// `key`: the group key, if the caller computed it already (moved from).
     template <typename OnKey>
-    bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey) {
+    bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey,
+                    OwnedRow* key = nullptr) {
         Tuple t;
         t.rows.push_back(&ev.row);
         t.envs.push_back(&ev.env.abi);
-        return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey);
+        return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey, key);
     }
 
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
@@ -926,15 +928,20 @@ struct Engine::Impl final : engine::Host {
     }
 
     template <typename OnKey>
-    bool aggInputInto(const plan::Derived& d, const Tuple& t, AggIn& in, OnKey&& onKey) {
+    bool aggInputInto(const plan::Derived& d, const Tuple& t, AggIn& in, OnKey&& onKey,
+                      OwnedRow* key = nullptr) {
         const AggShape& shape = aggShape(d);
-        in.key.reset(shape.key);
-        auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
-        if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
-            report(ctx.errorCode, ctx.errorSite);
-            return false;
+        if (key != nullptr) {
+            in.key = std::move(*key);
+        } else {
+            in.key.reset(shape.key);
+            auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
+            if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
+                report(ctx.errorCode, ctx.errorSite);
+                return false;
+            }
+            in.key.adoptStrings();
         }
-        in.key.adoptStrings();
         onKey(std::as_const(in.key));
         in.args.reset(shape.args);
         auto aArgs = sourceArgs(d, t, d.sources.size(), {in.args.data()});
@@ -994,20 +1001,30 @@ struct Engine::Impl final : engine::Host {
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
 
+    /// A group key a prefetcher computed, for its consumer (consumeGrouped).
+    struct GroupAhead {
+        OwnedRow key;
+        std::uint64_t stamp = 0;  // the input it is for (directStamp); 0: none
+    };
+    /// Counts the inputs Engine::ingest processes itself (never 0 for one).
+    std::uint64_t directStamp = 0;
+
     /// Fetches the slot of `ev`'s group in `op` (a failed kernel fetches nothing: the
     /// consumer reports it). `key`: memory reused from event to event.
     /// (Not inlined: profiles show it on its own, see bench/flow/perf_breakdown.py.)
     template <typename Op>
-    [[gnu::noinline]] void prefetchGroup(const plan::Derived& d, const Live& ev, OwnedRow& key,
+    [[gnu::noinline]] void prefetchGroup(const plan::Derived& d, const Live& ev, GroupAhead& ahead,
                                          Op& op) {
+        ahead.stamp = 0;
         Tuple t;
         t.rows.push_back(&ev.row);
         t.envs.push_back(&ev.env.abi);
-        key.reset(aggShape(d).key);
-        auto args = sourceArgs(d, t, d.sources.size(), {key.data()});
+        ahead.key.reset(aggShape(d).key);
+        auto args = sourceArgs(d, t, d.sources.size(), {ahead.key.data()});
         if (call(d.groupKey, args.data()) != FLOW_ERROR) {
-            key.adoptStrings();
-            op.prefetch(key);
+            ahead.key.adoptStrings();
+            op.prefetch(ahead.key);
+            ahead.stamp = directStamp;  // the consumer takes it for this event only
         }
     }
 
@@ -1045,6 +1062,12 @@ struct Engine::Impl final : engine::Host {
         }
     }
 
+    /// A prefetcher's key for the event being processed, if it is there for it.
+    OwnedRow* keyAhead(const std::shared_ptr<GroupAhead>& ahead) {
+        return ahead != nullptr && runningDirect && ahead->stamp == directStamp ? &ahead->key
+                                                                                : nullptr;
+    }
+
     std::vector<std::function<void(const Live&)>>& prefetchersOf(ServiceRt& s, std::int32_t type) {
         if (s.prefetchers.size() <= static_cast<std::size_t>(type)) {
             s.prefetchers.resize(p.events.size());
@@ -1064,35 +1087,43 @@ struct Engine::Impl final : engine::Host {
         }
         // The input's rows are reused from event to event (a consumer is never re-entered).
         auto in = std::make_shared<AggIn>();
-        const bool ahead = d.joins.empty() && probeInPlace;
-        if (ahead) {
+        std::shared_ptr<GroupAhead> groupAhead;
+        if (d.joins.empty() && probeInPlace) {
             // In memory, the group's slot, from the key alone (a failed kernel fetches nothing: the
             // consumer reports it).
-            auto key = std::make_shared<OwnedRow>();
-            prefetchersOf(s, d.sources[0].id).push_back([this, &d, op, key](const Live& ev) {
-                prefetchGroup(d, ev, *key, *op);
+            groupAhead = std::make_shared<GroupAhead>();
+            prefetchersOf(s, d.sources[0].id).push_back([this, &d, op, groupAhead](const Live& ev) {
+                prefetchGroup(d, ev, *groupAhead, *op);
             });
         }
-        s.consumers[d.sources[0].id].push_back([this, &d, op, target, in, ahead](Live& ev) {
-            // Fetched already if the event came straight from ingest (and its prefetchers).
-            bool fetched = ahead && runningDirect;
-            if (!aggInputOf(d, ev, *in, [&](const OwnedRow& key) {
-                    if (!fetched) {
-                        op->prefetch(key);
-                    }
-                })) {
-                return;
-            }
-            ops::Changes<OwnedRow, OwnedRow> out;
-            if (!op->insert(*in, in->key, out,
-                            !tables[static_cast<std::size_t>(target)].dependents.empty())) {
-                report(FLOW_ERR_OVERFLOW, d.site);
-                return;
-            }
-            for (const RowChange& c : out) {
-                propagate(target, c);
-            }
-        });
+        // A pure key (it reads no table) is the same when the consumer runs: taken as is.
+        const bool pureKey = p.kernels[static_cast<std::size_t>(d.groupKey)].pure;
+        s.consumers[d.sources[0].id].push_back(
+            [this, &d, op, target, in, groupAhead, pureKey](Live& ev) {
+                // Fetched already, and its key computed, if the event came straight from ingest
+                // (and its prefetchers).
+                bool fetched = groupAhead != nullptr && runningDirect;
+                OwnedRow* key = pureKey ? keyAhead(groupAhead) : nullptr;
+                if (!aggInputOf(
+                        d, ev, *in,
+                        [&](const OwnedRow& k) {
+                            if (!fetched) {
+                                op->prefetch(k);
+                            }
+                        },
+                        key)) {
+                    return;
+                }
+                ops::Changes<OwnedRow, OwnedRow> out;
+                if (!op->insert(*in, in->key, out,
+                                !tables[static_cast<std::size_t>(target)].dependents.empty())) {
+                    report(FLOW_ERR_OVERFLOW, d.site);
+                    return;
+                }
+                for (const RowChange& c : out) {
+                    propagate(target, c);
+                }
+            });
     }
     void setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d);
 
@@ -2061,6 +2092,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
         live.env.ids = m.readsIds;
         live.env.bind();
         live.row = std::move(row);
+        ++m.directStamp;
         if (static_cast<std::size_t>(event) < reader->prefetchers.size()) {
             for (const auto& fn : reader->prefetchers[static_cast<std::size_t>(event)]) {
                 fn(live);
