@@ -881,14 +881,25 @@ struct Engine::Impl final : engine::Host {
         return rc == FLOW_OK;
     }
 
-    std::optional<OwnedRow> project(const plan::Derived& d, const Tuple& t, std::int32_t layout) {
-        OwnedRow out(&layoutOf(p, layout));
+    /// Runs `kernel` over `t`'s sources into `out`, reset to `layout`; false, with the
+    /// runtime error reported, if it fails.
+    bool callInto(const plan::Derived& d, const Tuple& t, std::int32_t kernel,
+                  const plan::Layout* layout, OwnedRow& out) {
+        out.reset(layout);
         auto args = sourceArgs(d, t, d.sources.size(), {out.data()});
-        if (call(d.project, args.data()) == FLOW_ERROR) {
+        if (call(kernel, args.data()) == FLOW_ERROR) {
             report(ctx.errorCode, ctx.errorSite);
-            return std::nullopt;
+            return false;
         }
         out.adoptStrings();
+        return true;
+    }
+
+    std::optional<OwnedRow> project(const plan::Derived& d, const Tuple& t, std::int32_t layout) {
+        OwnedRow out;
+        if (!callInto(d, t, d.project, &layoutOf(p, layout), out)) {
+            return std::nullopt;
+        }
         return out;
     }
 
@@ -933,24 +944,11 @@ struct Engine::Impl final : engine::Host {
         const AggShape& shape = aggShape(d);
         if (key != nullptr) {
             in.key = std::move(*key);
-        } else {
-            in.key.reset(shape.key);
-            auto keyArgs = sourceArgs(d, t, d.sources.size(), {in.key.data()});
-            if (call(d.groupKey, keyArgs.data()) == FLOW_ERROR) {
-                report(ctx.errorCode, ctx.errorSite);
-                return false;
-            }
-            in.key.adoptStrings();
-        }
-        onKey(std::as_const(in.key));
-        in.args.reset(shape.args);
-        auto aArgs = sourceArgs(d, t, d.sources.size(), {in.args.data()});
-        if (call(d.aggArgs, aArgs.data()) == FLOW_ERROR) {
-            report(ctx.errorCode, ctx.errorSite);
+        } else if (!callInto(d, t, d.groupKey, shape.key, in.key)) {
             return false;
         }
-        in.args.adoptStrings();
-        return true;
+        onKey(std::as_const(in.key));
+        return callInto(d, t, d.aggArgs, shape.args, in.args);
     }
 
     std::vector<ops::AggSpec<AggIn>> aggSpecs(const plan::Derived& d) {
