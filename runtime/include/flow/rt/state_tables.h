@@ -1,7 +1,7 @@
 // flow/rt/state_tables.h - the two StateTable implementations, typed on key and value.
 #pragma once
 
-#include "flow/rt/huge_pages.h"
+#include "flow/rt/slot_table.h"
 #include "flow/rt/state_store.h"
 
 #include <cstdint>
@@ -40,7 +40,8 @@ private:
     std::vector<std::pair<K, std::optional<V>>> entries_;
 };
 
-/// A flat hash map; the whole table is written at each checkpoint.
+/// A hash map whose slots can be fetched ahead (SlotTable); the whole table is written
+/// at each checkpoint.
 template <typename K, typename V>
 class MemoryTable final : public StateTable<K, V> {
 public:
@@ -48,58 +49,50 @@ public:
         : name_(std::move(name)), codec_(std::move(codec)), undo_(journal) {}
 
     const std::string& name() const override { return name_; }
-    const V* find(const K& key) override {
-        auto it = rows_.find(key);
-        return it == rows_.end() ? nullptr : &it->second;
-    }
+    const V* find(const K& key) override { return rows_.find(key); }
     void prefetch(const K& key) override { rows_.prefetch(key); }
     V& upsert(const K& key, bool* created) override {
-        auto [it, inserted] = rows_.try_emplace(key);
+        auto [value, inserted] = rows_.tryEmplace(key);
         if (undo_.recording()) {
-            undo_.record(this, it->first, inserted ? nullptr : &it->second);
+            undo_.record(this, key, inserted ? nullptr : value);
         }
         if (created != nullptr) {
             *created = inserted;
         }
-        return it->second;
+        return *value;
     }
     bool erase(const K& key) override {
-        auto it = rows_.find(key);
-        if (it == rows_.end()) {
-            return false;
-        }
         if (undo_.recording()) {
-            undo_.record(this, it->first, &it->second);
+            const V* value = rows_.find(key);
+            if (value == nullptr) {
+                return false;
+            }
+            undo_.record(this, key, value);
         }
-        rows_.erase(it);
-        return true;
+        return rows_.erase(key);
     }
     void undo() override {
         undo_.undo([this](const K& key, std::optional<V> old) {
             if (old) {
-                rows_.insert_or_assign(key, std::move(*old));
+                rows_.insertOrAssign(key, std::move(*old));
             } else {
                 rows_.erase(key);
             }
         });
     }
     void forgetUndo() override { undo_.forget(); }
-    void forEach(const std::function<void(const K&, const V&)>& fn) override {
-        for (const auto& [k, v] : rows_) {
-            fn(k, v);
-        }
-    }
+    void forEach(const std::function<void(const K&, const V&)>& fn) override { rows_.forEach(fn); }
     std::size_t size() override { return rows_.size(); }
 
     void exportRows(const std::function<void(std::string_view, std::string_view)>& fn) override {
         std::string kb, vb;
-        for (const auto& [k, v] : rows_) {
+        rows_.forEach([&](const K& k, const V& v) {
             kb.clear();
             vb.clear();
             codec_.encodeKey(k, kb);
             codec_.encodeValue(v, vb);
             fn(kb, vb);
-        }
+        });
     }
     bool importRows(
         const std::function<bool(const std::function<bool(std::string_view, std::string_view)>&)>&
@@ -111,7 +104,7 @@ public:
             if (!codec_.decodeKey(kb, k) || !codec_.decodeValue(vb, v)) {
                 return false;
             }
-            rows_.insert_or_assign(std::move(k), std::move(v));
+            rows_.insertOrAssign(k, std::move(v));
             return true;
         });
     }
@@ -124,9 +117,7 @@ private:
     std::string name_;
     TableCodec<K, V> codec_;
     UndoLog<K, V> undo_;
-    absl::flat_hash_map<K, V, absl::Hash<K>, std::equal_to<K>,
-                        HugePageAllocator<std::pair<const K, V>>>
-        rows_;
+    SlotTable<K, V> rows_;
 };
 
 /// Rows in RocksDB under the prefix (varint name length, name), read through a cache

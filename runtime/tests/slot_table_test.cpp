@@ -1,0 +1,148 @@
+// runtime/tests/slot_table_test.cpp - the in-memory state tables' hash map (SlotTable).
+#include "flow/rt/slot_table.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+
+using namespace flow::rt;
+
+namespace {
+
+/// A hash that puts keys into 8 buckets only: long probe sequences, full of tombstones.
+struct CrowdedHash {
+    std::size_t operator()(const std::string& s) const { return s.size() % 8; }
+};
+
+/// A value that counts the live ones: none may be leaked or destroyed twice.
+struct Counted {
+    static inline int live = 0;
+    std::string text;
+    Counted() { ++live; }
+    explicit Counted(std::string t) : text(std::move(t)) { ++live; }
+    Counted(const Counted& o) : text(o.text) { ++live; }
+    Counted(Counted&& o) noexcept : text(std::move(o.text)) { ++live; }
+    Counted& operator=(const Counted&) = default;
+    Counted& operator=(Counted&&) noexcept = default;
+    ~Counted() { --live; }
+};
+
+template <typename Table>
+std::map<std::string, std::string> contents(const Table& t) {
+    std::map<std::string, std::string> m;
+    t.forEach([&](const std::string& k, const Counted& v) { CHECK(m.emplace(k, v.text).second); });
+    return m;
+}
+
+template <typename Hash>
+void randomOperations(std::uint64_t seed, int keys) {
+    std::mt19937_64 rng(seed);
+    std::map<std::string, std::string> model;
+    {
+        SlotTable<std::string, Counted, Hash> t;
+        for (int step = 0; step < 20'000; ++step) {
+            // Long keys too, so that the keys' own heap blocks are moved and freed.
+            std::string key = "key-" + std::to_string(rng() % keys) + (rng() % 4 == 0 ? std::string(40, 'x') : "");
+            std::string value = std::to_string(step);
+            switch (rng() % 8) {
+            case 0:
+            case 1: {
+                auto [v, made] = t.tryEmplace(key);
+                CHECK(made == (model.count(key) == 0));
+                CHECK(v->text == (made ? "" : model[key]));
+                v->text = value;
+                model[key] = value;
+                break;
+            }
+            case 2:
+                t.insertOrAssign(key, Counted(value));
+                model[key] = value;
+                break;
+            case 3:
+            case 4:
+                CHECK(t.erase(key) == (model.erase(key) == 1));
+                break;
+            case 5:
+                if (rng() % 500 == 0) {
+                    t.clear();
+                    model.clear();
+                    CHECK(t.capacity() == 0);
+                }
+                break;
+            default: {
+                Counted* v = t.find(key);
+                auto it = model.find(key);
+                REQUIRE((v != nullptr) == (it != model.end()));
+                if (v != nullptr) {
+                    CHECK(v->text == it->second);
+                }
+            }
+            }
+            REQUIRE(t.size() == model.size());
+            CHECK(t.capacity() >= 2 * t.size());
+            if (step % 1000 == 0) {
+                CHECK(contents(t) == model);
+            }
+            t.prefetch(key);  // a hint: never changes anything
+        }
+        CHECK(contents(t) == model);
+        CHECK(Counted::live == static_cast<int>(model.size()));
+    }
+    CHECK(Counted::live == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a slot table agrees with std::map on random operations") {
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        INFO("seed " << seed);
+        randomOperations<absl::Hash<std::string>>(seed, 300);
+        randomOperations<CrowdedHash>(seed, 60);
+    }
+}
+
+TEST_CASE("a slot table's entries stay where they are when others are erased") {
+    SlotTable<std::string, Counted, CrowdedHash> t;
+    for (int i = 0; i < 40; ++i) {
+        t.tryEmplace("k" + std::to_string(i)).first->text = std::to_string(i);
+    }
+    Counted* kept = t.find("k39");  // at the end of its crowded probe sequence
+    REQUIRE(kept != nullptr);
+    for (int i = 0; i < 39; ++i) {
+        CHECK(t.erase("k" + std::to_string(i)));
+    }
+    CHECK(t.find("k39") == kept);
+    CHECK(kept->text == "39");
+    CHECK(t.size() == 1);
+}
+
+TEST_CASE("a slot table reuses its tombstones and grows and shrinks with its entries") {
+    SlotTable<std::uint64_t, std::uint64_t> t;
+    // Many keys come and go, few stay: the table does not grow with the tombstones.
+    for (std::uint64_t i = 0; i < 100'000; ++i) {
+        *t.tryEmplace(i).first = i;
+        if (i >= 5) {
+            CHECK(t.erase(i - 5));
+        }
+    }
+    CHECK(t.size() == 5);
+    CHECK(t.capacity() <= 64);
+    // Many keys at once: each is found, at most half of the slots are taken.
+    for (std::uint64_t i = 0; i < 200'000; ++i) {
+        *t.tryEmplace(i).first = i * 3;
+    }
+    CHECK(t.size() == 200'000);
+    CHECK(t.capacity() >= 400'000);
+    for (std::uint64_t i = 0; i < 200'000; ++i) {
+        const std::uint64_t* v = t.find(i);
+        REQUIRE(v != nullptr);
+        CHECK(*v == i * 3);
+    }
+    CHECK(t.find(200'000) == nullptr);
+    std::uint64_t sum = 0;
+    t.forEach([&](const std::uint64_t& k, const std::uint64_t& v) { sum += v - 3 * k + 1; });
+    CHECK(sum == 200'000);
+}
