@@ -45,7 +45,8 @@ void randomOperations(std::uint64_t seed, int keys) {
         SlotTable<std::string, Counted, Hash> t;
         for (int step = 0; step < 20'000; ++step) {
             // Long keys too, so that the keys' own heap blocks are moved and freed.
-            std::string key = "key-" + std::to_string(rng() % keys) + (rng() % 4 == 0 ? std::string(40, 'x') : "");
+            std::string key = "key-" + std::to_string(rng() % keys) +
+                              (rng() % 4 == 0 ? std::string(40, 'x') : "");
             std::string value = std::to_string(step);
             switch (rng() % 8) {
             case 0:

@@ -920,14 +920,14 @@ struct Engine::Impl final : engine::Host {
     /// group key and aggregate arguments, written into `in` (its rows' memory is reused);
     /// false when it does not pass or a kernel failed. `onKey(key)` runs as soon as the
     /// key is known.
-    /// `key`: the group key, if the caller computed it already (moved from).
+    /// `keyReady`: `in.key` is the group key already (a prefetcher computed it).
     template <typename OnKey>
     bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey,
-                    OwnedRow* key = nullptr) {
+                    bool keyReady = false) {
         Tuple t;
         t.rows.push_back(&ev.row);
         t.envs.push_back(&ev.env.abi);
-        return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey, key);
+        return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey, keyReady);
     }
 
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
@@ -940,11 +940,9 @@ struct Engine::Impl final : engine::Host {
 
     template <typename OnKey>
     bool aggInputInto(const plan::Derived& d, const Tuple& t, AggIn& in, OnKey&& onKey,
-                      OwnedRow* key = nullptr) {
+                      bool keyReady = false) {
         const AggShape& shape = aggShape(d);
-        if (key != nullptr) {
-            in.key = std::move(*key);
-        } else if (!callInto(d, t, d.groupKey, shape.key, in.key)) {
+        if (!keyReady && !callInto(d, t, d.groupKey, shape.key, in.key)) {
             return false;
         }
         onKey(std::as_const(in.key));
@@ -999,29 +997,28 @@ struct Engine::Impl final : engine::Host {
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
 
-    /// A group key a prefetcher computed, for its consumer (consumeGrouped).
+    /// Whether a prefetcher computed the group key in its consumer's input (consumeGrouped).
     struct GroupAhead {
-        OwnedRow key;
         std::uint64_t stamp = 0;  // the input it is for (directStamp); 0: none
     };
     /// Counts the inputs Engine::ingest processes itself (never 0 for one).
     std::uint64_t directStamp = 0;
 
-    /// Fetches the slot of `ev`'s group in `op` (a failed kernel fetches nothing: the
-    /// consumer reports it). `key`: memory reused from event to event.
+    /// Computes `ev`'s group key into `key` (the consumer's input) and fetches the slot
+    /// of its group in `op` (a failed kernel fetches nothing: the consumer reports it).
     /// (Not inlined: profiles show it on its own, see bench/flow/perf_breakdown.py.)
     template <typename Op>
     [[gnu::noinline]] void prefetchGroup(const plan::Derived& d, const Live& ev, GroupAhead& ahead,
-                                         Op& op) {
+                                         OwnedRow& key, Op& op) {
         ahead.stamp = 0;
         Tuple t;
         t.rows.push_back(&ev.row);
         t.envs.push_back(&ev.env.abi);
-        ahead.key.reset(aggShape(d).key);
-        auto args = sourceArgs(d, t, d.sources.size(), {ahead.key.data()});
+        key.reset(aggShape(d).key);
+        auto args = sourceArgs(d, t, d.sources.size(), {key.data()});
         if (call(d.groupKey, args.data()) != FLOW_ERROR) {
-            ahead.key.adoptStrings();
-            op.prefetch(ahead.key);
+            key.adoptStrings();
+            op.prefetch(key);
             ahead.stamp = directStamp;  // the consumer takes it for this event only
         }
     }
@@ -1060,10 +1057,15 @@ struct Engine::Impl final : engine::Host {
         }
     }
 
-    /// A prefetcher's key for the event being processed, if it is there for it.
-    OwnedRow* keyAhead(const std::shared_ptr<GroupAhead>& ahead) {
-        return ahead != nullptr && runningDirect && ahead->stamp == directStamp ? &ahead->key
-                                                                                : nullptr;
+    /// Whether a prefetcher computed the key of the event being processed. Asked once
+    /// per event: a key computed is taken at most once.
+    bool keyAhead(GroupAhead* ahead) {
+        if (ahead == nullptr) {
+            return false;
+        }
+        const bool ready = runningDirect && ahead->stamp == directStamp;
+        ahead->stamp = 0;
+        return ready;
     }
 
     std::vector<std::function<void(const Live&)>>& prefetchersOf(ServiceRt& s, std::int32_t type) {
@@ -1090,9 +1092,10 @@ struct Engine::Impl final : engine::Host {
             // In memory, the group's slot, from the key alone (a failed kernel fetches nothing: the
             // consumer reports it).
             groupAhead = std::make_shared<GroupAhead>();
-            prefetchersOf(s, d.sources[0].id).push_back([this, &d, op, groupAhead](const Live& ev) {
-                prefetchGroup(d, ev, *groupAhead, *op);
-            });
+            prefetchersOf(s, d.sources[0].id)
+                .push_back([this, &d, op, groupAhead, in](const Live& ev) {
+                    prefetchGroup(d, ev, *groupAhead, in->key, *op);
+                });
         }
         // A pure key (it reads no table) is the same when the consumer runs: taken as is.
         const bool pureKey = p.kernels[static_cast<std::size_t>(d.groupKey)].pure;
@@ -1101,7 +1104,8 @@ struct Engine::Impl final : engine::Host {
                 // Fetched already, and its key computed, if the event came straight from ingest
                 // (and its prefetchers).
                 bool fetched = groupAhead != nullptr && runningDirect;
-                OwnedRow* key = pureKey ? keyAhead(groupAhead) : nullptr;
+                // (Asked whether the key is pure or not: it is taken for this event only.)
+                bool keyReady = keyAhead(groupAhead.get()) && pureKey;
                 if (!aggInputOf(
                         d, ev, *in,
                         [&](const OwnedRow& k) {
@@ -1109,7 +1113,7 @@ struct Engine::Impl final : engine::Host {
                                 op->prefetch(k);
                             }
                         },
-                        key)) {
+                        keyReady)) {
                     return;
                 }
                 ops::Changes<OwnedRow, OwnedRow> out;
