@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <sys/mman.h>
 #include <tuple>
 
 namespace flow::rt {
@@ -71,7 +72,7 @@ public:
     Result<std::uint64_t> append(std::string_view record) override {
         if (blocks_.empty() || blockSize_ - used_ < record.size()) {
             blockSize_ = std::max(blocks_.empty() ? kFirstBlockBytes : kBlockBytes, record.size());
-            blocks_.push_back(std::make_unique_for_overwrite<char[]>(blockSize_));
+            blocks_.push_back(populatedBlock(blockSize_));
             used_ = 0;
         }
         char* at = blocks_.back().get() + used_;
@@ -90,7 +91,21 @@ public:
 private:
     static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
     static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
-    std::vector<std::unique_ptr<char[]>> blocks_;
+    struct Unmap {
+        std::size_t bytes;
+        void operator()(char* p) const { munmap(p, bytes); }
+    };
+    using Block = std::unique_ptr<char[], Unmap>;
+    /// A block mapped with its pages: one call instead of a page fault per 4 KiB.
+    static Block populatedBlock(std::size_t bytes) {
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (p == MAP_FAILED) {
+            throw std::bad_alloc();
+        }
+        return Block(static_cast<char*>(p), Unmap{bytes});
+    }
+    std::vector<Block> blocks_;
     std::size_t blockSize_ = 0, used_ = 0;
     std::vector<std::string_view> records_;
 };
