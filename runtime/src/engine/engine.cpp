@@ -851,7 +851,8 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// Extends a tuple through the table joins; false when an inner join finds nothing.
-    bool joinTables(const plan::Derived& d, Tuple& t) {
+    bool joinTables(const plan::Derived& d, Tuple& t) { return d.joins.empty() || joinEach(d, t); }
+    bool joinEach(const plan::Derived& d, Tuple& t) {
         for (std::size_t j = 0; j < d.joins.size(); ++j) {
             const plan::Join& jn = d.joins[j];
             if (jn.source.kind != plan::SourceKind::Table) {
