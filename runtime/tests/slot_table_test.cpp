@@ -83,7 +83,7 @@ void randomOperations(std::uint64_t seed, int keys) {
             }
             }
             REQUIRE(t.size() == model.size());
-            CHECK(t.capacity() >= 2 * t.size());
+            CHECK(t.capacity() * 3 >= t.size() * 4);
             if (step % 1000 == 0) {
                 CHECK(contents(t) == model);
             }
@@ -131,12 +131,12 @@ TEST_CASE("a slot table reuses its tombstones and grows and shrinks with its ent
     }
     CHECK(t.size() == 5);
     CHECK(t.capacity() <= 64);
-    // Many keys at once: each is found, at most half of the slots are taken.
+    // Many keys at once: each is found, at most three quarters of the slots are taken.
     for (std::uint64_t i = 0; i < 200'000; ++i) {
         *t.tryEmplace(i).first = i * 3;
     }
     CHECK(t.size() == 200'000);
-    CHECK(t.capacity() >= 400'000);
+    CHECK(t.capacity() * 3 >= t.size() * 4);
     for (std::uint64_t i = 0; i < 200'000; ++i) {
         const std::uint64_t* v = t.find(i);
         REQUIRE(v != nullptr);

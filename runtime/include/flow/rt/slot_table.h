@@ -8,18 +8,21 @@
 // and admits the event (see docs/runtime.md, "An input processed in `ingest`"); with
 // absl it still waited for most slots when it compared the key.
 //
-// Here a slot holds the key's hash, the key and the value. The key goes to its home
-// slot (from the hash) or, if that is taken, to the next free one (linear probing), and
-// the table is at most half full, so most keys are in their home slot: `prefetch` fetches
-// the home slot whole and the start of the next one, from the hash alone. A lookup then
-// compares hashes before keys. Erasing leaves a tombstone, so no other entry moves: a
-// pointer to an entry stays valid until an insertion grows or rehashes the table (as
-// with absl's flat maps).
+// Here the key goes to its home slot (from the hash) or, if that is taken, to the next
+// free one (linear probing), and the table is at most three quarters full (three eighths
+// after it grows), so many keys are in their home slot: `prefetch` fetches the home slot
+// whole, and its control byte, from the hash alone. As in absl, a control byte per slot (empty,
+// erased, or 7 bits of the hash) sits in an array of its own: a lookup compares keys only where
+// those bits match, and a key that is absent is mostly answered from the control bytes, which are
+// small enough to stay in the cache. Erasing leaves a tombstone, so no other entry moves: a pointer
+// to an entry stays valid until an insertion grows or rehashes the table (as with absl's flat
+// maps).
 #pragma once
 
 #include "flow/rt/huge_pages.h"
 
 #include <absl/hash/hash.h>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -38,10 +41,10 @@ public:
     ~SlotTable() { release(); }
 
     std::size_t size() const { return size_; }
-    /// Slots (entries, tombstones and free ones): at most twice the entries and
+    bool empty() const { return size_ == 0; }
+    /// Slots (entries, tombstones and free ones): at least 4/3 of the entries and
     /// tombstones, at least 16 once something was inserted.
     std::size_t capacity() const { return slots_ == nullptr ? 0 : mask_ + 1; }
-    bool empty() const { return size_ == 0; }
 
     V* find(const K& key) {
         Slot* s = findSlot(key);
@@ -49,57 +52,55 @@ public:
     }
     const V* find(const K& key) const { return const_cast<SlotTable*>(this)->find(key); }
 
-    /// Fetches `key`'s home slot and the start of the next: where a lookup will look.
+    /// Fetches where a lookup of `key` will look: its home slot and control byte.
     void prefetch(const K& key) const {
         if (slots_ == nullptr) {
             return;
         }
-        const char* at = reinterpret_cast<const char*>(&slots_[home(tagOf(key))]);
-        // The home slot whole, and the next one's hash and the start of its key.
-        constexpr std::size_t kBytes = sizeof(Slot) + 2 * sizeof(std::uint64_t);
-        for (std::size_t off = 0; off < kBytes; off += kLine) {
+        const std::size_t i = home(hash_(key));
+        __builtin_prefetch(ctrl_ + i);
+        const char* at = reinterpret_cast<const char*>(&slots_[i]);
+        for (std::size_t off = 0; off < sizeof(Slot); off += kLine) {
             __builtin_prefetch(at + off);
         }
-        __builtin_prefetch(at + kBytes - 1);
+        __builtin_prefetch(at + sizeof(Slot) - 1);
     }
 
     /// The value under `key`, made (value-initialised) if there is none: (value, made).
     std::pair<V*, bool> tryEmplace(const K& key) {
-        if ((used_ + 1) * 2 > capacity()) {
+        if ((used_ + 1) * 4 > capacity() * 3) {
             rehash(size_ + 1);
         }
-        const std::uint64_t tag = tagOf(key);
-        Slot* free = nullptr;
-        for (std::size_t i = home(tag);; i = (i + 1) & mask_) {
-            Slot& s = slots_[i];
-            if (s.tag == kEmpty) {
+        const std::size_t h = hash_(key);
+        const std::uint8_t c = ctrlOf(h);
+        std::size_t free = kNone;
+        std::size_t i = home(h);
+        for (;; i = (i + 1) & mask_) {
+            const std::uint8_t at = ctrl_[i];
+            if (at == kEmpty) {
                 break;
             }
-            if (s.tag == kTombstone) {
-                free = free != nullptr ? free : &s;
-            } else if (s.tag == tag && eq_(s.key(), key)) {
-                return {&s.value(), false};
+            if (at == kTombstone) {
+                free = free != kNone ? free : i;
+            } else if (at == c && eq_(slots_[i].key(), key)) {
+                return {&slots_[i].value(), false};
             }
         }
-        if (free == nullptr) {
-            // The empty slot that ended the probe: the sequence continues to it.
-            std::size_t i = home(tag);
-            while (slots_[i].tag != kEmpty) {
-                i = (i + 1) & mask_;
-            }
-            free = &slots_[i];
-            ++used_;
+        if (free == kNone) {
+            free = i;  // the empty slot that ended the probe
+            ++used_;   // (a tombstone taken again was counted already)
         }
-        ::new (static_cast<void*>(&free->keyStore)) K(key);
+        Slot& s = slots_[free];
+        ::new (static_cast<void*>(&s.keyStore)) K(key);
         try {
-            ::new (static_cast<void*>(&free->valueStore)) V();
+            ::new (static_cast<void*>(&s.valueStore)) V();
         } catch (...) {
-            free->key().~K();
+            s.key().~K();
             throw;
         }
-        free->tag = tag;  // a tombstone taken again was counted in used_ already
+        ctrl_[free] = c;
         ++size_;
-        return {&free->value(), true};
+        return {&s.value(), true};
     }
 
     /// Sets `key`'s value to `value`, made or replaced.
@@ -112,7 +113,7 @@ public:
         }
         s->value().~V();
         s->key().~K();
-        s->tag = kTombstone;
+        ctrl_[static_cast<std::size_t>(s - slots_)] = kTombstone;
         --size_;
         return true;
     }
@@ -120,6 +121,7 @@ public:
     void clear() {
         release();
         slots_ = nullptr;
+        ctrl_ = nullptr;
         mask_ = 0;
         size_ = used_ = 0;
     }
@@ -127,23 +129,22 @@ public:
     /// Calls fn(key, value) for every entry, in no particular order.
     template <typename F>
     void forEach(F&& fn) const {
-        for (std::size_t i = 0; slots_ != nullptr && i <= mask_; ++i) {
-            const Slot& s = slots_[i];
-            if (s.tag >= kFirstTag) {
-                fn(s.key(), s.value());
+        for (std::size_t i = 0; i < capacity(); ++i) {
+            if (ctrl_[i] >= kFull) {
+                fn(slots_[i].key(), slots_[i].value());
             }
         }
     }
 
 private:
-    static constexpr std::uint64_t kEmpty = 0;
-    static constexpr std::uint64_t kTombstone = 1;
-    static constexpr std::uint64_t kFirstTag = 2;  // a full slot's tag: its hash, bit 1 set
+    static constexpr std::uint8_t kEmpty = 0;
+    static constexpr std::uint8_t kTombstone = 1;
+    static constexpr std::uint8_t kFull = 0x80;  // a full slot's byte: 0x80 | 7 bits of hash
     static constexpr std::size_t kLine = 64;
     static constexpr std::size_t kMinCapacity = 16;
+    static constexpr std::size_t kNone = ~std::size_t{0};
 
     struct Slot {
-        std::uint64_t tag;  // kEmpty, kTombstone, or the key's hash | 2
         alignas(K) unsigned char keyStore[sizeof(K)];
         alignas(V) unsigned char valueStore[sizeof(V)];
         K& key() { return *std::launder(reinterpret_cast<K*>(keyStore)); }
@@ -156,60 +157,71 @@ private:
         if (size_ == 0) {
             return nullptr;
         }
-        const std::uint64_t tag = tagOf(key);
-        for (std::size_t i = home(tag);; i = (i + 1) & mask_) {
-            Slot& s = slots_[i];
-            if (s.tag == kEmpty) {
+        const std::size_t h = hash_(key);
+        const std::uint8_t c = ctrlOf(h);
+        for (std::size_t i = home(h);; i = (i + 1) & mask_) {
+            const std::uint8_t at = ctrl_[i];
+            if (at == kEmpty) {
                 return nullptr;
             }
-            if (s.tag == tag && eq_(s.key(), key)) {
-                return &s;
+            if (at == c && eq_(slots_[i].key(), key)) {
+                return &slots_[i];
             }
         }
     }
 
-    std::uint64_t tagOf(const K& key) const {
-        return static_cast<std::uint64_t>(hash_(key)) | kFirstTag;
+    static std::uint8_t ctrlOf(std::size_t h) {
+        return static_cast<std::uint8_t>(kFull | (h & 0x7F));
     }
     /// The home slot: the hash's high bits (Fibonacci hashing spreads any hash's bits).
-    std::size_t home(std::uint64_t tag) const {
-        return static_cast<std::size_t>((tag * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
+    std::size_t home(std::size_t h) const {
+        return static_cast<std::size_t>((static_cast<std::uint64_t>(h) * 0x9E3779B97F4A7C15ull) >>
+                                        shift_);
     }
 
-    /// Moves every entry to a new array that holds `want` entries at most a quarter full
+    /// Moves every entry to new arrays that hold `want` entries at most half full
     /// (tombstones are dropped).
     void rehash(std::size_t want) {
         std::size_t cap = kMinCapacity;
-        while (cap < want * 4) {
+        while (cap < want * 2) {
             cap *= 2;
         }
-        Slot* old = slots_;
+        Slot* oldSlots = slots_;
+        std::uint8_t* oldCtrl = ctrl_;
         const std::size_t oldCap = capacity();
-        slots_ = Alloc().allocate(cap);
-        for (std::size_t i = 0; i < cap; ++i) {
-            slots_[i].tag = kEmpty;
+        Slot* slots = SlotAlloc().allocate(cap);
+        std::uint8_t* ctrl;
+        try {
+            ctrl = CtrlAlloc().allocate(cap);
+        } catch (...) {
+            SlotAlloc().deallocate(slots, cap);
+            throw;
         }
+        std::fill(ctrl, ctrl + cap, kEmpty);
+        slots_ = slots;
+        ctrl_ = ctrl;
         mask_ = cap - 1;
         shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
         used_ = size_;
         for (std::size_t i = 0; i < oldCap; ++i) {
-            Slot& s = old[i];
-            if (s.tag < kFirstTag) {
+            if (oldCtrl[i] < kFull) {
                 continue;
             }
-            std::size_t j = home(s.tag);
-            while (slots_[j].tag != kEmpty) {
+            Slot& s = oldSlots[i];
+            std::size_t j = home(hash_(s.key()));
+            while (ctrl_[j] != kEmpty) {
                 j = (j + 1) & mask_;
             }
             Slot& d = slots_[j];
             ::new (static_cast<void*>(&d.keyStore)) K(std::move(s.key()));
             ::new (static_cast<void*>(&d.valueStore)) V(std::move(s.value()));
-            d.tag = s.tag;
+            ctrl_[j] = oldCtrl[i];
             s.key().~K();
             s.value().~V();
         }
-        if (old != nullptr) {
-            Alloc().deallocate(old, oldCap);
+        if (oldSlots != nullptr) {
+            SlotAlloc().deallocate(oldSlots, oldCap);
+            CtrlAlloc().deallocate(oldCtrl, oldCap);
         }
     }
 
@@ -217,23 +229,20 @@ private:
         if (slots_ == nullptr) {
             return;
         }
-        forEachSlot([](Slot& s) {
-            s.key().~K();
-            s.value().~V();
-        });
-        Alloc().deallocate(slots_, capacity());
-    }
-    template <typename F>
-    void forEachSlot(F&& fn) {
-        for (std::size_t i = 0; i <= mask_; ++i) {
-            if (slots_[i].tag >= kFirstTag) {
-                fn(slots_[i]);
+        for (std::size_t i = 0; i < capacity(); ++i) {
+            if (ctrl_[i] >= kFull) {
+                slots_[i].key().~K();
+                slots_[i].value().~V();
             }
         }
+        SlotAlloc().deallocate(slots_, capacity());
+        CtrlAlloc().deallocate(ctrl_, capacity());
     }
 
-    using Alloc = HugePageAllocator<Slot>;
+    using SlotAlloc = HugePageAllocator<Slot>;
+    using CtrlAlloc = HugePageAllocator<std::uint8_t>;
     Slot* slots_ = nullptr;
+    std::uint8_t* ctrl_ = nullptr;
     std::size_t mask_ = 0;
     unsigned shift_ = 64;
     std::size_t size_ = 0;  // entries
