@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 
 using namespace flow::rt;
@@ -146,4 +147,26 @@ TEST_CASE("a slot table reuses its tombstones and grows and shrinks with its ent
     std::uint64_t sum = 0;
     t.forEach([&](const std::uint64_t& k, const std::uint64_t& v) { sum += v - 3 * k + 1; });
     CHECK(sum == 200'000);
+}
+
+TEST_CASE("a slot table with an empty value type is a set") {
+    struct None {};
+    SlotTable<std::uint64_t, None> t;
+    std::set<std::uint64_t> model;
+    std::mt19937_64 rng(7);
+    for (int step = 0; step < 50'000; ++step) {
+        std::uint64_t key = rng() % 5000;
+        if (rng() % 3 == 0) {
+            CHECK(t.erase(key) == (model.erase(key) == 1));
+        } else {
+            CHECK(t.tryEmplace(key).second == model.insert(key).second);
+        }
+        REQUIRE(t.size() == model.size());
+    }
+    for (std::uint64_t key = 0; key < 5000; ++key) {
+        CHECK((t.find(key) != nullptr) == (model.count(key) == 1));
+    }
+    std::set<std::uint64_t> seen;
+    t.forEach([&](const std::uint64_t& k, const None&) { CHECK(seen.insert(k).second); });
+    CHECK(seen == model);
 }

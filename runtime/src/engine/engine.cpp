@@ -3,15 +3,14 @@
 
 #include "../row_access.h"
 #include "context.h"
-#include "flow/rt/huge_pages.h"
 #include "flow/rt/ops/aggregate.h"
 #include "flow/rt/ops/join.h"
 #include "flow/rt/ops/window.h"
+#include "flow/rt/slot_table.h"
 #include "flow/rt/state_store.h"
 #include "flow/rt/table_codecs.h"
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 #include <algorithm>
 #include <cstdlib>
@@ -329,14 +328,29 @@ struct StateCodec<AggIn> {
 
 // ---- The engine's state ------------------------------------------------------------------------
 
+/// A set of request ids, on a SlotTable: a key's slot is where its hash says, so the
+/// slot `prefetch` fetches is the one an insertion writes, and growing the set moves its
+/// ids in order (the top bits of the hash place them), writing the new table front to
+/// back instead of at random.
+class RequestIds {
+public:
+    /// True if `id` was not in the set; it is now.
+    bool insert(const EventId& id) { return ids_.tryEmplace(id).second; }
+    bool contains(const EventId& id) const { return ids_.find(id) != nullptr; }
+    void erase(const EventId& id) { ids_.erase(id); }
+    void prefetch(const EventId& id) const { ids_.prefetch(id); }
+
+private:
+    struct None {};
+    SlotTable<EventId, None> ids_;
+};
+
 struct Engine::Impl final : engine::Host {
     /// The requests already in the logs: the ids of input events and of accepted
     /// commands (every event of depth 0 or 1 carries its request's id as correlation).
     /// Read from the logs on first use, then kept up to date, so ingest and command are
     /// idempotent by id without reading the logs again.
-    absl::flat_hash_set<EventId, absl::Hash<EventId>, std::equal_to<EventId>,
-                        HugePageAllocator<EventId>>
-        requests;
+    RequestIds requests;
     bool requestsLoaded = false;
 
     Status loadRequests() {
@@ -2121,7 +2135,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     const std::string& record = m.encodeRecord(e, body);
     // Idempotent ingestion: an input already in a log is not appended again. One probe:
     // the id goes in now, and out again if the append fails.
-    if (id && !m.requests.insert(e.id).second) {
+    if (id && !m.requests.insert(e.id)) {
         giveBack();
         return false;
     }

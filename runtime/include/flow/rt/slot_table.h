@@ -28,9 +28,36 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace flow::rt {
+
+namespace slot_table_detail {
+
+/// Where a slot keeps its value: in place, or nowhere when the value type is empty (the
+/// table is then a set, and a slot holds only its key).
+template <typename V, bool = std::is_empty_v<V>>
+struct ValueCell {
+    alignas(V) unsigned char store[sizeof(V)];
+    V& get() { return *std::launder(reinterpret_cast<V*>(store)); }
+    const V& get() const { return *std::launder(reinterpret_cast<const V*>(store)); }
+    void make() { ::new (static_cast<void*>(store)) V(); }
+    void make(V&& from) { ::new (static_cast<void*>(store)) V(std::move(from)); }
+    void destroy() { get().~V(); }
+};
+template <typename V>
+struct ValueCell<V, true> {
+    V& get() const {
+        static V none;
+        return none;
+    }
+    void make() {}
+    void make(V&&) {}
+    void destroy() {}
+};
+
+}  // namespace slot_table_detail
 
 template <typename K, typename V, typename Hash = absl::Hash<K>, typename Eq = std::equal_to<K>>
 class SlotTable {
@@ -93,7 +120,7 @@ public:
         Slot& s = slots_[free];
         ::new (static_cast<void*>(&s.keyStore)) K(key);
         try {
-            ::new (static_cast<void*>(&s.valueStore)) V();
+            s.cell.make();
         } catch (...) {
             s.key().~K();
             throw;
@@ -111,7 +138,7 @@ public:
         if (s == nullptr) {
             return false;
         }
-        s->value().~V();
+        s->cell.destroy();
         s->key().~K();
         ctrl_[static_cast<std::size_t>(s - slots_)] = kTombstone;
         --size_;
@@ -146,11 +173,11 @@ private:
 
     struct Slot {
         alignas(K) unsigned char keyStore[sizeof(K)];
-        alignas(V) unsigned char valueStore[sizeof(V)];
+        [[no_unique_address]] slot_table_detail::ValueCell<V> cell;
         K& key() { return *std::launder(reinterpret_cast<K*>(keyStore)); }
         const K& key() const { return *std::launder(reinterpret_cast<const K*>(keyStore)); }
-        V& value() { return *std::launder(reinterpret_cast<V*>(valueStore)); }
-        const V& value() const { return *std::launder(reinterpret_cast<const V*>(valueStore)); }
+        V& value() { return cell.get(); }
+        const V& value() const { return cell.get(); }
     };
 
     Slot* findSlot(const K& key) {
@@ -214,10 +241,10 @@ private:
             }
             Slot& d = slots_[j];
             ::new (static_cast<void*>(&d.keyStore)) K(std::move(s.key()));
-            ::new (static_cast<void*>(&d.valueStore)) V(std::move(s.value()));
+            d.cell.make(std::move(s.value()));
             ctrl_[j] = oldCtrl[i];
             s.key().~K();
-            s.value().~V();
+            s.cell.destroy();
         }
         if (oldSlots != nullptr) {
             SlotAlloc().deallocate(oldSlots, oldCap);
@@ -232,7 +259,7 @@ private:
         for (std::size_t i = 0; i < capacity(); ++i) {
             if (ctrl_[i] >= kFull) {
                 slots_[i].key().~K();
-                slots_[i].value().~V();
+                slots_[i].cell.destroy();
             }
         }
         SlotAlloc().deallocate(slots_, capacity());
