@@ -499,9 +499,9 @@ struct Engine::Impl final : engine::Host {
         /// What was appended to this service's log, decoded, for the inputs reading it:
         /// by seq, consecutive.
         HandoffQueue handoff;
-        int readers = 0;                   // the inputs reading this log
-        std::vector<Input*> readerInputs;  // the same (set in open(), then fixed)
-        Live live;                         // the event being processed (process)
+        std::vector<Input*> readerInputs;  // the inputs reading this log (set in open())
+        std::size_t readers() const { return readerInputs.size(); }
+        Live live;  // the event being processed (process)
     };
 
     Impl(Engine& e) : engine(e), p(e.program_) {}
@@ -845,6 +845,14 @@ struct Engine::Impl final : engine::Host {
         absl::InlinedVector<const OwnedRow*, 4> rows;
         absl::InlinedVector<const FlowEnvelope*, 4> envs;
         std::vector<OwnedRow> keep;  // rows looked up, owned while the tuple lives
+
+        /// The tuple of an event alone, before any join.
+        static Tuple of(const Live& ev) {
+            Tuple t;
+            t.rows.push_back(&ev.row);
+            t.envs.push_back(&ev.env.abi);
+            return t;
+        }
     };
 
     /// Arguments of a kernel over the first `count` sources, then `extra`.
@@ -911,17 +919,27 @@ struct Engine::Impl final : engine::Host {
         return rc == FLOW_OK;
     }
 
-    /// Runs `kernel` over `t`'s sources into `out`, reset to `layout`; false, with the
-    /// runtime error reported, if it fails.
-    bool callInto(const plan::Derived& d, const Tuple& t, std::int32_t kernel,
-                  const plan::Layout* layout, OwnedRow& out) {
+    /// Runs `kernel` over `t`'s first `sources` sources into `out`, reset to `layout`;
+    /// false if it fails (the runtime error not reported).
+    bool kernelInto(const plan::Derived& d, const Tuple& t, std::size_t sources,
+                    std::int32_t kernel, const plan::Layout* layout, OwnedRow& out) {
         out.reset(layout);
-        auto args = sourceArgs(d, t, d.sources.size(), {out.data()});
+        auto args = sourceArgs(d, t, sources, {out.data()});
         if (call(kernel, args.data()) == FLOW_ERROR) {
-            report(ctx.errorCode, ctx.errorSite);
             return false;
         }
         out.adoptStrings();
+        return true;
+    }
+
+    /// The same over all of `t`'s sources; false, with the runtime error reported, if it
+    /// fails.
+    bool callInto(const plan::Derived& d, const Tuple& t, std::int32_t kernel,
+                  const plan::Layout* layout, OwnedRow& out) {
+        if (!kernelInto(d, t, d.sources.size(), kernel, layout, out)) {
+            report(ctx.errorCode, ctx.errorSite);
+            return false;
+        }
         return true;
     }
 
@@ -954,9 +972,7 @@ struct Engine::Impl final : engine::Host {
     template <typename OnKey>
     bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey,
                     bool keyReady = false) {
-        Tuple t;
-        t.rows.push_back(&ev.row);
-        t.envs.push_back(&ev.env.abi);
+        Tuple t = Tuple::of(ev);
         return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey, keyReady);
     }
 
@@ -1041,13 +1057,7 @@ struct Engine::Impl final : engine::Host {
     [[gnu::noinline]] void prefetchGroup(const plan::Derived& d, const Live& ev, GroupAhead& ahead,
                                          OwnedRow& key, Op& op) {
         ahead.stamp = 0;
-        Tuple t;
-        t.rows.push_back(&ev.row);
-        t.envs.push_back(&ev.env.abi);
-        key.reset(aggShape(d).key);
-        auto args = sourceArgs(d, t, d.sources.size(), {key.data()});
-        if (call(d.groupKey, args.data()) != FLOW_ERROR) {
-            key.adoptStrings();
+        if (kernelInto(d, Tuple::of(ev), d.sources.size(), d.groupKey, aggShape(d).key, key)) {
             op.prefetch(key);
             ahead.stamp = directStamp;  // the consumer takes it for this event only
         }
@@ -1077,12 +1087,7 @@ struct Engine::Impl final : engine::Host {
         if (t.rows == nullptr || t.windowed != nullptr) {
             return;
         }
-        Tuple tu;
-        tu.rows.push_back(&ev.row);
-        tu.envs.push_back(&ev.env.abi);
-        key.reset(keyLayout);
-        auto args = sourceArgs(d, tu, 1, {key.data()});
-        if (call(d.joins[0].leftKey, args.data()) != FLOW_ERROR) {
+        if (kernelInto(d, Tuple::of(ev), 1, d.joins[0].leftKey, keyLayout, key)) {
             t.rows->prefetch(key);
         }
     }
@@ -1171,7 +1176,7 @@ struct Engine::Impl final : engine::Host {
             }
             ev.type = in.type;
             ev.seq = in.seq;
-            if (services[static_cast<std::size_t>(in.owner)].readers == 1) {
+            if (services[static_cast<std::size_t>(in.owner)].readers() == 1) {
                 // Its only reader: nobody needs the event after.
                 ev.env.set(std::move(h->env), readsIds);
                 ev.row = std::move(h->row);
@@ -1219,7 +1224,7 @@ struct Engine::Impl final : engine::Host {
     /// `env` or `row` is moved into the hand-off, and only when the event is kept.
     template <typename E, typename R>
     void handOff(ServiceRt& owner, std::uint64_t seq, std::int32_t type, E&& env, R&& row) {
-        if (owner.readers == 0) {
+        if (owner.readers() == 0) {
             return;
         }
         if (!consumed[static_cast<std::size_t>(type)]) {
@@ -1245,7 +1250,7 @@ struct Engine::Impl final : engine::Host {
 
     /// Whether an event of `type` appended to `owner`'s log is kept decoded (handOff).
     bool keeps(const ServiceRt& owner, std::int32_t type) const {
-        return owner.readers > 0 && consumed[static_cast<std::size_t>(type)];
+        return owner.readers() > 0 && consumed[static_cast<std::size_t>(type)];
     }
 
     /// A slot at the back of `owner`'s hand-offs for the event at `seq`, for the caller to
@@ -1723,9 +1728,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         std::int32_t target = d.target;
         std::int32_t layout = p.events[static_cast<std::size_t>(target)].versions.back().layout;
         s.consumers[d.sources[0].id].push_back([this, &s, &d, target, layout](Live& ev) {
-            Tuple t;
-            t.rows.push_back(&ev.row);
-            t.envs.push_back(&ev.env.abi);
+            Tuple t = Tuple::of(ev);
             if (!joinTables(d, t) || !passes(d, t)) {
                 return;
             }
@@ -1747,9 +1750,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
             // inner join finds no row), the key has no row, as in ksqlDB's table over a
             // topic filtered by WHERE; an older row that passed is retracted.
             std::size_t errors = engine.errors_.size();
-            Tuple t;
-            t.rows.push_back(&ev.row);
-            t.envs.push_back(&ev.env.abi);
+            Tuple t = Tuple::of(ev);
             std::optional<OwnedRow> out;
             if (joinTables(d, t) && passes(d, t)) {
                 out = project(d, t, layout);
@@ -1950,10 +1951,9 @@ Status Engine::Impl::open() {
             Input in;
             in.owner = owner;
             s.inputs.push_back(std::move(in));
-            ++services[static_cast<std::size_t>(owner)].readers;
         }
     }
-    for (ServiceRt& s : services) {
+    for (ServiceRt& s : services) {  // once every service's inputs are in place
         for (Input& in : s.inputs) {
             services[static_cast<std::size_t>(in.owner)].readerInputs.push_back(&in);
         }
@@ -1964,7 +1964,7 @@ Status Engine::Impl::open() {
     for (ServiceRt& s : services) {
         for (std::size_t i = 0; i < s.inputs.size(); ++i) {
             std::int32_t owner = s.inputs[i].owner;
-            if (services[static_cast<std::size_t>(owner)].readers != 1) {
+            if (services[static_cast<std::size_t>(owner)].readers() != 1) {
                 continue;
             }
             for (std::int32_t type : s.consumedTypes) {
