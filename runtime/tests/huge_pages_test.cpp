@@ -55,3 +55,44 @@ TEST_CASE("a hash set on the huge page allocator grows, finds and erases like an
     auto copy = set;  // a copy allocates through a copy of the allocator
     CHECK(copy == set);
 }
+
+TEST_CASE("a reserved block grows in place, keeps its contents, and stops at its reservation") {
+    ReservedBlock none;
+    CHECK_FALSE(none);
+    CHECK_FALSE(none.fits(1));
+
+    ReservedBlock block(1000, 64 * kHugePageBytes);
+    REQUIRE(block);
+    auto* p = static_cast<unsigned char*>(block.data());
+    CHECK(reinterpret_cast<std::uintptr_t>(p) % kHugePageBytes == 0);
+    CHECK(block.committed() >= 1000);
+    CHECK(block.committed() < kHugePageBytes);  // small blocks by the page
+    CHECK(block.reserved() == 64 * kHugePageBytes);
+    CHECK(p[0] == 0);
+    CHECK(p[999] == 0);
+    std::memset(p, 0x5A, 1000);
+
+    block.grow(3 * kHugePageBytes + 1);
+    CHECK(block.data() == p);                        // in place
+    CHECK(block.committed() == 4 * kHugePageBytes);  // whole huge pages past the first
+    CHECK(p[0] == 0x5A);
+    CHECK(p[999] == 0x5A);
+    CHECK(p[1000] == 0);  // new memory reads as zero
+    CHECK(p[4 * kHugePageBytes - 1] == 0);
+    p[4 * kHugePageBytes - 1] = 1;  // writable to the end
+
+    block.grow(10);  // never shrinks
+    CHECK(block.committed() == 4 * kHugePageBytes);
+    CHECK(block.fits(64 * kHugePageBytes));
+    CHECK_FALSE(block.fits(64 * kHugePageBytes + 1));
+    CHECK_THROWS_AS(block.grow(64 * kHugePageBytes + 1), std::bad_alloc);
+    CHECK(block.committed() == 4 * kHugePageBytes);
+
+    ReservedBlock moved = std::move(block);
+    CHECK_FALSE(block);  // NOLINT: moved from, on purpose
+    CHECK(moved.data() == p);
+    CHECK(p[0] == 0x5A);
+    moved = ReservedBlock(kHugePageBytes, kHugePageBytes);  // the first is freed
+    CHECK(moved.reserved() == kHugePageBytes);
+    CHECK(moved.committed() == kHugePageBytes);
+}

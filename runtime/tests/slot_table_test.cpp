@@ -38,12 +38,16 @@ std::map<std::string, std::string> contents(const Table& t) {
     return m;
 }
 
-template <typename Hash>
+/// Slot arrays of this size or more are in reserved blocks and grow in place: every
+/// table in the tests that use it (the default is 2 MiB).
+constexpr std::size_t kAllInBlocks = 1;
+
+template <typename Hash, std::size_t BlockFrom = kHugePageBytes>
 void randomOperations(std::uint64_t seed, int keys) {
     std::mt19937_64 rng(seed);
     std::map<std::string, std::string> model;
     {
-        SlotTable<std::string, Counted, Hash> t;
+        SlotTable<std::string, Counted, Hash, std::equal_to<std::string>, BlockFrom> t;
         for (int step = 0; step < 20'000; ++step) {
             // Long keys too, so that the keys' own heap blocks are moved and freed.
             std::string key = "key-" + std::to_string(rng() % keys) +
@@ -104,6 +108,57 @@ TEST_CASE("a slot table agrees with std::map on random operations") {
         randomOperations<absl::Hash<std::string>>(seed, 300);
         randomOperations<CrowdedHash>(seed, 60);
     }
+}
+
+TEST_CASE("a slot table that grows in place agrees with std::map on random operations") {
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        INFO("seed " << seed);
+        randomOperations<absl::Hash<std::string>, kAllInBlocks>(seed, 300);
+        randomOperations<absl::Hash<std::string>, kAllInBlocks>(seed, 3000);
+        randomOperations<CrowdedHash, kAllInBlocks>(seed, 60);
+    }
+}
+
+TEST_CASE("a slot table in a reserved block grows in place, then into a new block") {
+    // One key in 500 has the last slot for its home, whatever the capacity: a long run
+    // that wraps around the end, and entries far from their homes, for rehashInPlace
+    // to move.
+    struct LowHash {
+        std::size_t operator()(std::uint64_t k) const {
+            return k % 500 == 0 ? 0xe217c1e66c88cc3ull : k;  // times 0x9E37...7C15: all ones
+        }
+    };
+    SlotTable<std::uint64_t, std::uint64_t, LowHash, std::equal_to<std::uint64_t>, kAllInBlocks> t;
+    *t.tryEmplace(1).first = 1;
+    const void* first = t.slotsData();
+    std::size_t moves = 0;
+    const void* at = first;
+    for (std::uint64_t k = 2; k <= 300'000; ++k) {
+        *t.tryEmplace(k).first = k * 2;
+        if (k % 3 == 0) {
+            CHECK(t.erase(k - 1));
+        }
+        if (t.slotsData() != at) {
+            ++moves;
+            at = t.slotsData();
+        }
+    }
+    // 16 slots at first, reserved for 1024 times as many (rounded up to 2 MiB): the
+    // table grows in place to 131,072 slots, then once into a new block, and in place again.
+    CHECK(t.capacity() >= 262'144);
+    CHECK(moves == 1);
+    std::uint64_t n = 0;
+    for (std::uint64_t k = 1; k <= 300'000; ++k) {
+        const std::uint64_t* v = t.find(k);
+        if (k % 3 == 2) {  // erased
+            CHECK(v == nullptr);
+        } else {
+            REQUIRE(v != nullptr);
+            CHECK(*v == (k == 1 ? 1 : k * 2));
+            ++n;
+        }
+    }
+    CHECK(n == t.size());
 }
 
 TEST_CASE("a slot table's entries stay where they are when others are erased") {

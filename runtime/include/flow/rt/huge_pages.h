@@ -1,5 +1,6 @@
-// flow/rt/huge_pages.h - an allocator for large, randomly probed tables: blocks of 2 MiB
-// and more are mapped on their own and marked for transparent huge pages.
+// flow/rt/huge_pages.h - memory for large, randomly probed tables: blocks of 2 MiB and
+// more are mapped on their own and marked for transparent huge pages, and a table can
+// reserve address space to grow into in place.
 //
 // The state tables and the set of ingested ids are hash tables of tens to hundreds of
 // megabytes, probed at random: with 4 KiB pages nearly every probe also misses the TLB,
@@ -21,6 +22,43 @@ inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 void* hugePageAllocate(std::size_t bytes, std::size_t align);
 /// Frees what hugePageAllocate(bytes, align) returned.
 void hugePageDeallocate(void* p, std::size_t bytes, std::size_t align) noexcept;
+
+/// Address space reserved for a table that grows in place: 2 MiB-aligned and marked for
+/// huge pages, of which a prefix is committed (readable and writable) and the rest is
+/// neither backed nor accessible. Growing commits more of it: what was committed stays
+/// where it is, with its contents, and costs nothing again. (A table that moves to new
+/// memory each time it doubles has the kernel clear twice the memory it ends with; on
+/// a virtual machine whose host takes back the guest's free memory, fresh huge pages
+/// cost about 2 ns per byte, see docs/runtime.md.)
+class ReservedBlock {
+public:
+    ReservedBlock() = default;
+    /// Reserves `reserve` bytes (fewer, but at least `bytes`, when the address space
+    /// cannot have that many) and commits the first `bytes`. Throws std::bad_alloc.
+    ReservedBlock(std::size_t bytes, std::size_t reserve);
+    ReservedBlock(ReservedBlock&& other) noexcept;
+    ReservedBlock& operator=(ReservedBlock&& other) noexcept;
+    ReservedBlock(const ReservedBlock&) = delete;
+    ReservedBlock& operator=(const ReservedBlock&) = delete;
+    ~ReservedBlock();
+
+    explicit operator bool() const { return base_ != nullptr; }
+    void* data() const { return base_; }
+    std::size_t committed() const { return committed_; }
+    std::size_t reserved() const { return reserved_; }
+    /// Whether the first `bytes` fit in the reservation.
+    bool fits(std::size_t bytes) const { return base_ != nullptr && bytes <= reserved_; }
+    /// Commits the first `bytes` (which must fit), if they are not yet. New memory reads
+    /// as zero. Throws std::bad_alloc, with nothing changed, when the kernel refuses.
+    void grow(std::size_t bytes);
+
+private:
+    void release() noexcept;
+
+    void* base_ = nullptr;
+    std::size_t committed_ = 0;
+    std::size_t reserved_ = 0;
+};
 
 template <typename T>
 struct HugePageAllocator {

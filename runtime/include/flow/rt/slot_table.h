@@ -59,7 +59,10 @@ struct ValueCell<V, true> {
 
 }  // namespace slot_table_detail
 
-template <typename K, typename V, typename Hash = absl::Hash<K>, typename Eq = std::equal_to<K>>
+/// `BlockFrom`: arrays of slots this large or larger are in ReservedBlocks, and grow in
+/// place (tests make it small).
+template <typename K, typename V, typename Hash = absl::Hash<K>, typename Eq = std::equal_to<K>,
+          std::size_t BlockFrom = kHugePageBytes>
 class SlotTable {
 public:
     SlotTable() = default;
@@ -72,6 +75,8 @@ public:
     /// Slots (entries, tombstones and free ones): at least 4/3 of the entries and
     /// tombstones, at least 16 once something was inserted.
     std::size_t capacity() const { return slots_ == nullptr ? 0 : mask_ + 1; }
+    /// Where the slots are (tests see from it whether the table grew in place).
+    const void* slotsData() const { return slots_; }
 
     V* find(const K& key) {
         Slot* s = findSlot(key);
@@ -166,10 +171,15 @@ public:
 private:
     static constexpr std::uint8_t kEmpty = 0;
     static constexpr std::uint8_t kTombstone = 1;
+    static constexpr std::uint8_t kPending = 2;  // during rehashInPlace: not yet placed
     static constexpr std::uint8_t kFull = 0x80;  // a full slot's byte: 0x80 | 7 bits of hash
     static constexpr std::size_t kLine = 64;
     static constexpr std::size_t kMinCapacity = 16;
     static constexpr std::size_t kNone = ~std::size_t{0};
+    /// A table in blocks reserves this many times its size, to grow into in place.
+    static constexpr std::size_t kReserveFactor = 1024;
+    static constexpr bool kRelocatable =
+        std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_constructible_v<V>;
 
     struct Slot {
         alignas(K) unsigned char keyStore[sizeof(K)];
@@ -206,27 +216,27 @@ private:
                                         shift_);
     }
 
-    /// Moves every entry to new arrays that hold `want` entries at most half full
-    /// (tombstones are dropped).
+    /// Rehashes for `want` entries at most half full (tombstones are dropped): in place
+    /// when the table grows (or stays) within its reserved blocks, else into new arrays.
     void rehash(std::size_t want) {
         std::size_t cap = kMinCapacity;
         while (cap < want * 2) {
             cap *= 2;
         }
+        if (kRelocatable && cap >= capacity() && slotBlock_.fits(cap * sizeof(Slot)) &&
+            ctrlBlock_.fits(cap)) {
+            rehashInPlace(cap);
+            return;
+        }
+        Arrays fresh = allocate(cap);
         Slot* oldSlots = slots_;
         std::uint8_t* oldCtrl = ctrl_;
         const std::size_t oldCap = capacity();
-        Slot* slots = SlotAlloc().allocate(cap);
-        std::uint8_t* ctrl;
-        try {
-            ctrl = CtrlAlloc().allocate(cap);
-        } catch (...) {
-            SlotAlloc().deallocate(slots, cap);
-            throw;
-        }
-        std::fill(ctrl, ctrl + cap, kEmpty);
-        slots_ = slots;
-        ctrl_ = ctrl;
+        Arrays old{slots_, ctrl_, std::move(slotBlock_), std::move(ctrlBlock_)};
+        slots_ = fresh.slots;
+        ctrl_ = fresh.ctrl;
+        slotBlock_ = std::move(fresh.slotBlock);
+        ctrlBlock_ = std::move(fresh.ctrlBlock);
         mask_ = cap - 1;
         shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
         used_ = size_;
@@ -239,17 +249,100 @@ private:
             while (ctrl_[j] != kEmpty) {
                 j = (j + 1) & mask_;
             }
-            Slot& d = slots_[j];
-            ::new (static_cast<void*>(&d.keyStore)) K(std::move(s.key()));
-            d.cell.make(std::move(s.value()));
+            relocate(s, slots_[j]);
             ctrl_[j] = oldCtrl[i];
-            s.key().~K();
-            s.cell.destroy();
         }
-        if (oldSlots != nullptr) {
-            SlotAlloc().deallocate(oldSlots, oldCap);
-            CtrlAlloc().deallocate(oldCtrl, oldCap);
+        deallocate(old, oldCap);
+    }
+
+    /// Rehashes into `cap` slots, at least as many as now, in the same blocks (grown):
+    /// the memory committed so far is reused, and only the new part is fresh. Every entry
+    /// is first marked pending; then each pending entry goes to the first slot of its new
+    /// probe that is free or pending, trading places with a pending one (which is then
+    /// placed in turn). An entry placed passes only placed entries on its probe, as a
+    /// lookup expects. From the last slot down, most entries move to empty slots near twice
+    /// their index, in two streams of writes and reads.
+    void rehashInPlace(std::size_t cap) {
+        const std::size_t oldCap = capacity();
+        slotBlock_.grow(cap * sizeof(Slot));
+        ctrlBlock_.grow(cap);
+        std::fill(ctrl_ + oldCap, ctrl_ + cap, kEmpty);
+        for (std::size_t i = 0; i < oldCap; ++i) {
+            ctrl_[i] = ctrl_[i] >= kFull ? kPending : kEmpty;
         }
+        mask_ = cap - 1;
+        shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
+        used_ = size_;
+        for (std::size_t i = oldCap; i-- > 0;) {
+            while (ctrl_[i] == kPending) {
+                const std::size_t h = hash_(slots_[i].key());
+                std::size_t j = home(h);
+                while (ctrl_[j] != kEmpty && ctrl_[j] != kPending) {
+                    j = (j + 1) & mask_;
+                }
+                if (j == i) {
+                    ctrl_[i] = ctrlOf(h);
+                } else if (ctrl_[j] == kEmpty) {
+                    relocate(slots_[i], slots_[j]);
+                    ctrl_[j] = ctrlOf(h);
+                    ctrl_[i] = kEmpty;
+                } else {
+                    // j's entry comes to i, still pending; this one is placed at j.
+                    alignas(Slot) unsigned char store[sizeof(Slot)];
+                    Slot& held = *reinterpret_cast<Slot*>(store);
+                    relocate(slots_[i], held);
+                    relocate(slots_[j], slots_[i]);
+                    relocate(held, slots_[j]);
+                    ctrl_[j] = ctrlOf(h);
+                }
+            }
+        }
+    }
+
+    /// Moves an entry to the raw slot `to`; `from` is left raw.
+    static void relocate(Slot& from, Slot& to) noexcept(kRelocatable) {
+        ::new (static_cast<void*>(&to.keyStore)) K(std::move(from.key()));
+        to.cell.make(std::move(from.value()));
+        from.key().~K();
+        from.cell.destroy();
+    }
+
+    /// A table's arrays: from the heap when small, else each in a block of its own with
+    /// room reserved to grow into (kReserveFactor times its size, address space only).
+    struct Arrays {
+        Slot* slots = nullptr;
+        std::uint8_t* ctrl = nullptr;
+        ReservedBlock slotBlock;  // empty: slots and ctrl are from the heap
+        ReservedBlock ctrlBlock;
+    };
+
+    static Arrays allocate(std::size_t cap) {
+        Arrays a;
+        if (kRelocatable && cap * sizeof(Slot) >= BlockFrom) {
+            a.slotBlock = ReservedBlock(cap * sizeof(Slot), cap * sizeof(Slot) * kReserveFactor);
+            a.ctrlBlock = ReservedBlock(cap, cap * kReserveFactor);
+            a.slots = static_cast<Slot*>(a.slotBlock.data());
+            a.ctrl = static_cast<std::uint8_t*>(a.ctrlBlock.data());
+        } else {
+            a.slots = SlotAlloc().allocate(cap);
+            try {
+                a.ctrl = CtrlAlloc().allocate(cap);
+            } catch (...) {
+                SlotAlloc().deallocate(a.slots, cap);
+                throw;
+            }
+        }
+        std::fill(a.ctrl, a.ctrl + cap, kEmpty);
+        return a;
+    }
+
+    /// Frees arrays of `cap` slots whose entries are gone.
+    static void deallocate(Arrays& a, std::size_t cap) noexcept {
+        if (a.slots == nullptr || a.slotBlock) {
+            return;  // nothing, or blocks (which free themselves)
+        }
+        SlotAlloc().deallocate(a.slots, cap);
+        CtrlAlloc().deallocate(a.ctrl, cap);
     }
 
     void release() {
@@ -262,14 +355,16 @@ private:
                 slots_[i].cell.destroy();
             }
         }
-        SlotAlloc().deallocate(slots_, capacity());
-        CtrlAlloc().deallocate(ctrl_, capacity());
+        Arrays old{slots_, ctrl_, std::move(slotBlock_), std::move(ctrlBlock_)};
+        deallocate(old, capacity());
     }
 
     using SlotAlloc = HugePageAllocator<Slot>;
     using CtrlAlloc = HugePageAllocator<std::uint8_t>;
     Slot* slots_ = nullptr;
     std::uint8_t* ctrl_ = nullptr;
+    ReservedBlock slotBlock_;  // where slots_ and ctrl_ are, when they are in blocks
+    ReservedBlock ctrlBlock_;
     std::size_t mask_ = 0;
     unsigned shift_ = 64;
     std::size_t size_ = 0;  // entries
