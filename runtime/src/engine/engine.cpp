@@ -52,10 +52,10 @@ public:
     public:
         MemCursor(const MemoryLog& log, std::uint64_t from) : log_(log), next_(from) {}
         Status next(std::string& record, std::uint64_t& seq) override {
-            if (next_ >= log_.records_.size()) {
+            if (next_ >= log_.count_) {
                 return Status::unavailable("end");
             }
-            record.assign(log_.records_[next_]);
+            record.assign(log_.at(next_));
             seq = next_++;
             return Status::ok();
         }
@@ -74,15 +74,20 @@ public:
             blocks_.push_back(populatedBlock(blockSize_));
             used_ = 0;
         }
-        char* at = blocks_.back().get() + used_;
-        std::memcpy(at, record.data(), record.size());
+        if (count_ == indexEnd_) {
+            const std::size_t entries = index_.empty() ? kFirstIndexEntries : kIndexEntries;
+            index_.push_back(populatedBlock(entries * sizeof(std::string_view)));
+            indexEnd_ += entries;
+        }
+        char* to = blocks_.back().get() + used_;
+        std::memcpy(to, record.data(), record.size());
         used_ += record.size();
-        records_.emplace_back(at, record.size());
-        return static_cast<std::uint64_t>(records_.size() - 1);
+        at(count_) = std::string_view(to, record.size());
+        return count_++;
     }
     Status commit() override { return Status::ok(); }
     Status sync() override { return Status::ok(); }
-    std::uint64_t end() const override { return records_.size(); }
+    std::uint64_t end() const override { return count_; }
     Result<std::unique_ptr<Cursor>> open(std::uint64_t from) override {
         return std::unique_ptr<Cursor>(new MemCursor(*this, from));
     }
@@ -104,9 +109,25 @@ private:
         }
         return Block(static_cast<char*>(p), Unmap{bytes});
     }
+    /// Where record `seq` is. The index is in blocks too, which never move: a vector
+    /// that doubles would copy it, and fault in twice the memory it ends with.
+    std::string_view& at(std::uint64_t seq) const {
+        std::size_t chunk = 0;
+        if (seq >= kFirstIndexEntries) {
+            seq -= kFirstIndexEntries;
+            chunk = 1 + static_cast<std::size_t>(seq / kIndexEntries);
+            seq %= kIndexEntries;
+        }
+        return reinterpret_cast<std::string_view*>(index_[chunk].get())[seq];
+    }
+    static constexpr std::size_t kFirstIndexEntries = kFirstBlockBytes / sizeof(std::string_view);
+    static constexpr std::size_t kIndexEntries = kBlockBytes / sizeof(std::string_view);
+
     std::vector<Block> blocks_;
     std::size_t blockSize_ = 0, used_ = 0;
-    std::vector<std::string_view> records_;
+    std::vector<Block> index_;
+    std::uint64_t count_ = 0;     // records
+    std::uint64_t indexEnd_ = 0;  // entries the index has room for
 };
 
 class DiskLog final : public ServiceLog {
