@@ -9,9 +9,9 @@
 #          seconds (default 4), and prints each pair's ratio, the median of those, and
 #          the best against the best. EVENTS defaults to 2M.
 #
-# Why pauses: the development machine is a virtual machine whose host takes back the
-# guest's free memory after a few seconds. Fresh memory then costs several times what
-# memory freed a moment before does (docs/runtime.md), so without a pause a run is
+# Why pauses: on the development machine, a virtual machine, memory freed a few seconds
+# before costs as much as memory never used, several times what memory freed a moment
+# before does (docs/runtime.md: the host seems to take it back), so without a pause a run is
 # faster or slower depending on how long ago the run before it ended. With one, every
 # run starts from cold memory. Why pairs: the machine is shared and its speed drifts;
 # a ratio within a pair is worth more than two rates minutes apart.

@@ -28,8 +28,8 @@ void hugePageDeallocate(void* p, std::size_t bytes, std::size_t align) noexcept;
 /// neither backed nor accessible. Growing commits more of it: what was committed stays
 /// where it is, with its contents, and costs nothing again. (A table that moves to new
 /// memory each time it doubles has the kernel clear twice the memory it ends with; on
-/// a virtual machine whose host takes back the guest's free memory, fresh huge pages
-/// cost about 2 ns per byte, see docs/runtime.md.)
+/// the virtual machine we develop on, fresh huge pages cost about 2 ns per byte, see
+/// docs/runtime.md.)
 class ReservedBlock {
 public:
     ReservedBlock() = default;
