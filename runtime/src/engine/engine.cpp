@@ -350,9 +350,8 @@ struct StateCodec<AggIn> {
 // ---- The engine's state ------------------------------------------------------------------------
 
 /// A set of request ids, on a SlotTable: a key's slot is where its hash says, so the
-/// slot `prefetch` fetches is the one an insertion writes, and growing the set moves its
-/// ids in order (the top bits of the hash place them), writing the new table front to
-/// back instead of at random.
+/// slot `prefetch` fetches is the one an insertion writes, and the set grows in place in
+/// the address space reserved for it (only its new half is fresh memory).
 class RequestIds {
 public:
     /// True if `id` was not in the set; it is now.

@@ -229,30 +229,33 @@ private:
             return;
         }
         Arrays fresh = allocate(cap);
-        Slot* oldSlots = slots_;
-        std::uint8_t* oldCtrl = ctrl_;
         const std::size_t oldCap = capacity();
         Arrays old{slots_, ctrl_, std::move(slotBlock_), std::move(ctrlBlock_)};
         slots_ = fresh.slots;
         ctrl_ = fresh.ctrl;
         slotBlock_ = std::move(fresh.slotBlock);
         ctrlBlock_ = std::move(fresh.ctrlBlock);
-        mask_ = cap - 1;
-        shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
-        used_ = size_;
+        setCapacity(cap);
         for (std::size_t i = 0; i < oldCap; ++i) {
-            if (oldCtrl[i] < kFull) {
+            if (old.ctrl[i] < kFull) {
                 continue;
             }
-            Slot& s = oldSlots[i];
+            Slot& s = old.slots[i];
             std::size_t j = home(hash_(s.key()));
             while (ctrl_[j] != kEmpty) {
                 j = (j + 1) & mask_;
             }
             relocate(s, slots_[j]);
-            ctrl_[j] = oldCtrl[i];
+            ctrl_[j] = old.ctrl[i];
         }
         deallocate(old, oldCap);
+    }
+
+    /// The arrays hold `cap` slots now, and the entries are about to be placed in them.
+    void setCapacity(std::size_t cap) {
+        mask_ = cap - 1;
+        shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
+        used_ = size_;
     }
 
     /// Rehashes into `cap` slots, at least as many as now, in the same blocks (grown):
@@ -270,9 +273,7 @@ private:
         for (std::size_t i = 0; i < oldCap; ++i) {
             ctrl_[i] = ctrl_[i] >= kFull ? kPending : kEmpty;
         }
-        mask_ = cap - 1;
-        shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
-        used_ = size_;
+        setCapacity(cap);
         for (std::size_t i = oldCap; i-- > 0;) {
             while (ctrl_[i] == kPending) {
                 const std::size_t h = hash_(slots_[i].key());
