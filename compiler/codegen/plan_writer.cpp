@@ -117,7 +117,7 @@ Json enumJson(const ir::Enum& e) {
     return Json{{"name", e.name}, {"values", e.values}};
 }
 
-Json kernel(const ir::Kernel& k) {
+Json kernel(const ir::Program& p, const ir::Kernel& k) {
     Json args = Json::array();
     for (const ir::KernelArg& a : k.args) {
         args.push_back(Json{{"name", a.name},
@@ -126,9 +126,18 @@ Json kernel(const ir::Kernel& k) {
                             {"writable", a.writable},
                             {"optional", a.optional}});
     }
-    return Json{{"id", k.id},        {"name", k.name},        {"kind", kindName(k.kind)},
-                {"args", args},      {"pure", ir::isPure(k)}, {"ids", ir::readsEventIds(k)},
-                {"origin", k.origin}};
+    Json j{{"id", k.id},        {"name", k.name},        {"kind", kindName(k.kind)},
+           {"args", args},      {"pure", ir::isPure(k)}, {"ids", ir::readsEventIds(k)},
+           {"origin", k.origin}};
+    std::vector<ir::FieldCopy> copies = ir::fieldCopies(p, k);
+    if (!copies.empty()) {
+        Json list = Json::array();
+        for (const ir::FieldCopy& c : copies) {
+            list.push_back(Json::array({c.out, c.arg, c.field}));
+        }
+        j["copies"] = std::move(list);
+    }
+    return j;
 }
 
 Json site(const ir::Site& s) {
@@ -314,7 +323,9 @@ std::string writePlanJson(const ir::Program& program) {
     writeArray(out, "commands", program.commands, command, false);
     writeArray(out, "queries", program.queries, query, false);
     writeArray(out, "services", program.services, service, false);
-    writeArray(out, "kernels", program.kernels, kernel, false);
+    writeArray(
+        out, "kernels", program.kernels, [&](const ir::Kernel& k) { return kernel(program, k); },
+        false);
     writeArray(out, "sites", program.sites, site, false);
     writeArray(out, "tests", program.tests, test, true);
     out += "}\n";

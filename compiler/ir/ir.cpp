@@ -194,4 +194,53 @@ bool readsEventIds(const Kernel& k) {
     return !allOf(k.body, stmt, expr);
 }
 
+std::vector<FieldCopy> fieldCopies(const Program& p, const Kernel& k) {
+    if ((k.kind != KernelKind::Key && k.kind != KernelKind::Project) || k.body.empty()) {
+        return {};
+    }
+    auto layoutOfArg = [&](std::int32_t arg) -> const Layout* {
+        if (arg < 0 || static_cast<std::size_t>(arg) >= k.args.size()) {
+            return nullptr;
+        }
+        const KernelArg& a = k.args[static_cast<std::size_t>(arg)];
+        if (a.envelope || a.layout < 0 || static_cast<std::size_t>(a.layout) >= p.layouts.size()) {
+            return nullptr;
+        }
+        return &p.layouts[static_cast<std::size_t>(a.layout)];
+    };
+    std::vector<FieldCopy> copies;
+    std::int32_t outArg = -1;
+    for (const StmtPtr& s : k.body) {
+        if (s->op != StmtOp::Set || !s->value || s->value->op != Op::Arg) {
+            return {};
+        }
+        const Expr& v = *s->value;
+        const KernelArg* out = s->arg >= 0 && static_cast<std::size_t>(s->arg) < k.args.size()
+                                   ? &k.args[static_cast<std::size_t>(s->arg)]
+                                   : nullptr;
+        const Layout* outLayout = layoutOfArg(s->arg);
+        const Layout* inLayout = layoutOfArg(v.arg);
+        if (out == nullptr || !out->writable || outLayout == nullptr || inLayout == nullptr ||
+            v.arg == s->arg || k.args[static_cast<std::size_t>(v.arg)].writable ||
+            k.args[static_cast<std::size_t>(v.arg)].optional || (outArg >= 0 && s->arg != outArg) ||
+            s->field < 0 || static_cast<std::size_t>(s->field) >= outLayout->fields.size() ||
+            v.field < 0 || static_cast<std::size_t>(v.field) >= inLayout->fields.size()) {
+            return {};
+        }
+        const Type& to = outLayout->fields[static_cast<std::size_t>(s->field)].type;
+        const Type& from = inLayout->fields[static_cast<std::size_t>(v.field)].type;
+        if (!(to == from) || !(v.type == to) || to.isRow()) {
+            return {};
+        }
+        for (const FieldCopy& c : copies) {
+            if (c.out == s->field) {
+                return {};  // set twice: the last one wins, which a copy need not know
+            }
+        }
+        outArg = s->arg;
+        copies.push_back(FieldCopy{s->field, v.arg, v.field});
+    }
+    return copies;
+}
+
 }  // namespace flow::ir

@@ -241,6 +241,19 @@ public:
         boolean(j, p, "pure", k.pure);
         boolean(j, p, "ids", k.ids);
         string(j, p, "origin", k.origin);
+        if (ok() && j.contains("copies")) {
+            array(j, p, "copies", [&](const Json& e, const std::string& cp) {
+                if (!e.is_array() || e.size() != 3) {
+                    fail(cp, "expected [out, arg, field]");
+                    return;
+                }
+                FieldCopy c;
+                integerValue(e[0], index(cp, 0), c.out);
+                integerValue(e[1], index(cp, 1), c.arg);
+                integerValue(e[2], index(cp, 2), c.field);
+                k.copies.push_back(c);
+            });
+        }
     }
 
     void site(const Json& j, const std::string& p, Site& s) {
@@ -592,6 +605,62 @@ private:
                 continue;
             }
             layoutRef(arg.layout, member(ap, "layout"), false);
+        }
+        copies(k, member(path, "copies"));
+    }
+
+    /// A copy kernel's fields: in range, from a read-only row into its one writable row,
+    /// each output field once, between fields of the same scalar type (the runtime copies
+    /// their bytes).
+    void copies(const Kernel& k, const std::string& path) {
+        if (!ok() || k.copies.empty()) {
+            return;
+        }
+        std::int32_t out = -1;
+        for (std::size_t a = 0; a < k.args.size(); ++a) {
+            if (k.args[a].writable) {
+                if (out >= 0) {
+                    fail(path, "a copy kernel has one writable argument");
+                    return;
+                }
+                out = static_cast<std::int32_t>(a);
+            }
+        }
+        if (out < 0) {
+            fail(path, "a copy kernel has a writable argument");
+            return;
+        }
+        const Layout& to =
+            p_.layouts[static_cast<std::size_t>(k.args[static_cast<std::size_t>(out)].layout)];
+        std::vector<bool> set(to.fields.size(), false);
+        for (std::size_t i = 0; i < k.copies.size() && ok(); ++i) {
+            const FieldCopy& c = k.copies[i];
+            std::string cp = index(path, i);
+            if (c.arg < 0 || static_cast<std::size_t>(c.arg) >= k.args.size() ||
+                k.args[static_cast<std::size_t>(c.arg)].envelope ||
+                k.args[static_cast<std::size_t>(c.arg)].writable) {
+                fail(cp, "expected a read-only row argument");
+                return;
+            }
+            const Layout& from = p_.layouts[static_cast<std::size_t>(
+                k.args[static_cast<std::size_t>(c.arg)].layout)];
+            if (c.out < 0 || static_cast<std::size_t>(c.out) >= to.fields.size() || c.field < 0 ||
+                static_cast<std::size_t>(c.field) >= from.fields.size()) {
+                fail(cp, "field out of range");
+                return;
+            }
+            const Type& a = to.fields[static_cast<std::size_t>(c.out)].type;
+            const Type& b = from.fields[static_cast<std::size_t>(c.field)].type;
+            if (a.row || b.row || a.scalar != b.scalar || a.optional != b.optional ||
+                a.enumId != b.enumId) {
+                fail(cp, "the fields' types differ");
+                return;
+            }
+            if (set[static_cast<std::size_t>(c.out)]) {
+                fail(cp, "an output field copied twice");
+                return;
+            }
+            set[static_cast<std::size_t>(c.out)] = true;
         }
     }
 

@@ -243,6 +243,65 @@ void OwnedRow::adoptStrings() {
     assign(buf());
 }
 
+void OwnedRow::assignFields(const plan::Layout* layout, std::span<const FieldFrom> from) {
+    std::size_t n = layout->size;
+    for (const FieldFrom& f : from) {
+        const plan::Field& sf = f.row->layout()->fields[static_cast<std::size_t>(f.field)];
+        const auto* src = static_cast<const std::uint8_t*>(f.row->data());
+        if (sf.type.scalar == plan::Scalar::String && present(sf, src)) {
+            FlowStr str = readStr(src + valueOffset(sf));
+            n += str.len > 0 ? static_cast<std::size_t>(str.len) : 0;
+        }
+    }
+    reserveFor(layout, n);
+    std::uint8_t* row = buf();
+    // (Sizes are multiples of 8, and values 1, 8 or 16 bytes: fixed-size copies, which the
+    // compiler inlines, where most rows are a few words.)
+    for (std::size_t i = 0; i < layout->size; i += 8) {
+        std::memset(row + i, 0, 8);
+    }
+    // The values, strings still pointing into their rows (owned rows: normalized already)...
+    for (const FieldFrom& f : from) {
+        const plan::Field& sf = f.row->layout()->fields[static_cast<std::size_t>(f.field)];
+        const plan::Field& df = layout->fields[static_cast<std::size_t>(f.to)];
+        const auto* src = static_cast<const std::uint8_t*>(f.row->data());
+        if (!present(sf, src)) {
+            continue;
+        }
+        if (df.type.optional) {
+            row[df.offset] = 1;
+        }
+        std::uint8_t* to = row + valueOffset(df);
+        const std::uint8_t* at = src + valueOffset(sf);
+        switch (sf.type.scalar) {
+        case plan::Scalar::Bool:
+            *to = *at;
+            break;
+        case plan::Scalar::String:
+            std::memcpy(to, at, 16);
+            break;
+        default:
+            std::memcpy(to, at, 8);
+        }
+    }
+    // ...then their bytes after the row, in field order (the invariant pointStrings reads).
+    std::size_t pos = layout->size;
+    for (const plan::Field& f : layout->fields) {
+        if (f.type.scalar != plan::Scalar::String || !present(f, row)) {
+            continue;
+        }
+        std::uint8_t* v = row + valueOffset(f);
+        FlowStr str = readStr(v);
+        if (str.len <= 0) {
+            writeStr(v, FlowStr{nullptr, 0});
+            continue;
+        }
+        std::memcpy(row + pos, str.ptr, static_cast<std::size_t>(str.len));
+        writeStr(v, FlowStr{reinterpret_cast<const char*>(row) + pos, str.len});
+        pos += static_cast<std::size_t>(str.len);
+    }
+}
+
 namespace {
 
 bool sameShape(const plan::Layout& a, const plan::Layout& b) {

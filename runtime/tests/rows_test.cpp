@@ -181,6 +181,69 @@ TEST_CASE("OwnedRow: assign from itself and adoptStrings from an arena", "[rows]
     CHECK(str(row, 7) == "from the arena");
 }
 
+TEST_CASE("OwnedRow: assignFields leaves what a copy kernel and adoptStrings would", "[rows]") {
+    OrderFixture fx;
+    // The output: fields of the order in another order, a field nobody copies (zero).
+    fx.program.layouts.push_back(makeLayout(1, "out",
+                                            {{"note", Scalar::String, true},
+                                             {"unset", Scalar::Int},
+                                             {"order_id", Scalar::String},
+                                             {"rush", Scalar::Bool, true},
+                                             {"within", Scalar::Duration, true},
+                                             {"qty", Scalar::Int}}));
+    const plan::Layout& out = fx.program.layouts[1];
+    auto expected = [&](const OwnedRow& from) {
+        // What a kernel writes into a zeroed row (strings from `from`), then adopted.
+        OwnedRow want(&out);
+        auto* w = static_cast<std::uint8_t*>(want.data());
+        const auto* f = static_cast<const std::uint8_t*>(from.data());
+        const std::pair<int, int> copies[] = {{0, 7}, {2, 0}, {3, 8}, {4, 5}, {5, 1}};
+        for (auto [to, field] : copies) {
+            const plan::Field& df = out.fields[static_cast<std::size_t>(to)];
+            const plan::Field& sf = fx.layout().fields[static_cast<std::size_t>(field)];
+            std::uint32_t size =
+                sf.type.scalar == Scalar::String ? 16 : (sf.type.scalar == Scalar::Bool ? 1 : 8);
+            std::memcpy(w + df.offset, f + sf.offset, valueAt(sf) - sf.offset + size);
+        }
+        want.adoptStrings();
+        return want;
+    };
+    const std::string longNote(100, 'n');  // past the row's in-object bytes
+    for (const std::string& note : {std::string("leave at the door"), longNote, std::string()}) {
+        RawRow raw = fx.sample();
+        if (note.empty()) {
+            raw.setAbsent(7);
+        } else {
+            raw.setString(7, note);
+        }
+        raw.setBool(8, true);
+        auto source = std::make_unique<OwnedRow>(&fx.layout(), raw.data());
+        OwnedRow row(&out);
+        // Reused: a row that held a long string before holds a short one now, and back.
+        for (int round = 0; round < 2; ++round) {
+            const OwnedRow::FieldFrom from[] = {{source.get(), 8, 3},
+                                                {source.get(), 0, 2},
+                                                {source.get(), 7, 0},
+                                                {source.get(), 1, 5},
+                                                {source.get(), 5, 4}};
+            row.assignFields(&out, from);
+            OwnedRow want = expected(*source);
+            CHECK(rowsEqual(out, row.data(), want.data()));
+            CHECK(hashRow(out, row.data()) == hashRow(out, want.data()));
+            CHECK(intAt(row.data(), out.fields[1]) == 0);
+            CHECK(intAt(row.data(), out.fields[5]) == 3);
+            CHECK(str(row, 2) == "o-1");
+            CHECK(str(row, 0) == note);
+        }
+        // The row owns its strings: the source may go.
+        source.reset();
+        CHECK(str(row, 2) == "o-1");
+        CHECK(str(row, 0) == note);
+        OwnedRow copy = row;
+        CHECK(str(copy, 0) == note);
+    }
+}
+
 // ---- Equality, hashing, order ---------------------------------------------------------
 
 TEST_CASE("rowsEqual/hashRow/compareRows agree, and ignore padding and absent values", "[rows]") {

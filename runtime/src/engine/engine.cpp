@@ -622,11 +622,13 @@ struct Engine::Impl final : engine::Host {
     };
     /// The row of `table` under `key`, a key a kernel just wrote: probed as it is when it
     /// has the table's key layout (its strings still in the kernel's arena), else copied.
-    Probed probe(std::int32_t table, OwnedRow& key) {
+    /// `hash`: if not null, what the table's prefetch(key) returned.
+    Probed probe(std::int32_t table, OwnedRow& key, const std::size_t* hash = nullptr) {
         TableRt& t = tables[static_cast<std::size_t>(table)];
         if (probeInPlace && t.rows != nullptr && t.windowed == nullptr &&
             key.layout() == &layoutOf(p, t.plan->keyLayout)) {
-            return Probed{t.rows->find(key), nullptr};
+            return Probed{hash != nullptr ? t.rows->findHashed(key, *hash) : t.rows->find(key),
+                          nullptr};
         }
         key.adoptStrings();
         return Probed{nullptr, lookup(table, key.data())};
@@ -860,6 +862,17 @@ struct Engine::Impl final : engine::Host {
 
     // ---- Derived streams and views ----------------------------------------------------------
 
+    /// Whether a prefetcher computed the group key in its consumer's input (consumeGrouped).
+    struct GroupAhead {
+        std::uint64_t stamp = 0;  // the input it is for (directStamp); 0: none
+        std::size_t hash = 0;     // the key's in the table it looks up (StateTable::prefetch)
+    };
+    /// The key of a view's first join (a table), computed by its prefetcher.
+    struct JoinAhead {
+        GroupAhead stamp;
+        OwnedRow key;
+    };
+
     /// The rows of one match of a query's sources (null: a left join's missing right).
     struct Tuple {
         absl::InlinedVector<const OwnedRow*, 4> rows;
@@ -893,20 +906,35 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// Extends a tuple through the table joins; false when an inner join finds nothing.
-    bool joinTables(const plan::Derived& d, Tuple& t) { return d.joins.empty() || joinEach(d, t); }
-    bool joinEach(const plan::Derived& d, Tuple& t) {
+    /// `ahead`: the first join's key, if its prefetcher computed it (addJoinedPrefetcher).
+    bool joinTables(const plan::Derived& d, Tuple& t, JoinAhead* ahead = nullptr) {
+        return d.joins.empty() || joinEach(d, t, ahead);
+    }
+    bool joinEach(const plan::Derived& d, Tuple& t, JoinAhead* ahead) {
+        // (Asked whether the key is pure or not: it is taken for this event only.)
+        const bool firstReady = keyAhead(ahead != nullptr ? &ahead->stamp : nullptr) &&
+                                p.kernels[static_cast<std::size_t>(d.joins[0].leftKey)].pure;
         for (std::size_t j = 0; j < d.joins.size(); ++j) {
             const plan::Join& jn = d.joins[j];
             if (jn.source.kind != plan::SourceKind::Table) {
                 continue;
             }
-            OwnedRow key(&layoutOf(p, jn.keyLayout));
-            auto args = sourceArgs(d, t, j + 1, {key.data()});
-            if (call(jn.leftKey, args.data()) == FLOW_ERROR) {
-                report(ctx.errorCode, ctx.errorSite);
-                return false;
+            Probed found;
+            if (j == 0 && firstReady) {
+                found = probe(jn.source.id, ahead->key, &ahead->stamp.hash);
+            } else {
+                const plan::Layout* keyLayout = &layoutOf(p, jn.keyLayout);
+                OwnedRow key;
+                if (!copyInto(jn.leftKey, t, j + 1, keyLayout, key)) {
+                    key.reset(keyLayout);
+                    auto args = sourceArgs(d, t, j + 1, {key.data()});
+                    if (call(jn.leftKey, args.data()) == FLOW_ERROR) {
+                        report(ctx.errorCode, ctx.errorSite);
+                        return false;
+                    }
+                }
+                found = probe(jn.source.id, key);
             }
-            Probed found = probe(jn.source.id, key);
             if (found.row == nullptr && found.data == nullptr && jn.kind == plan::JoinKind::Inner) {
                 return false;
             }
@@ -939,10 +967,79 @@ struct Engine::Impl final : engine::Host {
         return rc == FLOW_OK;
     }
 
+    /// A kernel that only copies fields (plan::Kernel::copies), as the engine runs it:
+    /// which source of a Tuple each field comes from. Empty `steps` for other kernels.
+    struct CopyPlan {
+        struct Step {
+            std::size_t source;        // in Tuple::rows
+            const plan::Layout* from;  // that row's layout
+            std::int32_t field;        // in `from`
+            std::int32_t to;           // in `out`
+        };
+        std::vector<Step> steps;
+        const plan::Layout* out = nullptr;
+    };
+    std::vector<CopyPlan> copyPlans;  // by kernel
+
+    void planCopies() {
+        copyPlans.assign(p.kernels.size(), CopyPlan{});
+        for (const plan::Kernel& k : p.kernels) {
+            if (k.copies.empty()) {
+                continue;
+            }
+            CopyPlan& cp = copyPlans[static_cast<std::size_t>(k.id)];
+            for (const plan::KernelArg& a : k.args) {
+                if (a.writable) {
+                    cp.out = &layoutOf(p, a.layout);
+                }
+            }
+            for (const plan::FieldCopy& c : k.copies) {
+                // Kernels over a tuple take each source's row, then its envelope if an
+                // event's (sourceArgs): the rows before the argument say which source.
+                std::size_t source = 0;
+                for (std::int32_t a = 0; a < c.arg; ++a) {
+                    source += k.args[static_cast<std::size_t>(a)].envelope ? 0 : 1;
+                }
+                cp.steps.push_back({source,
+                                    &layoutOf(p, k.args[static_cast<std::size_t>(c.arg)].layout),
+                                    c.field, c.out});
+            }
+        }
+    }
+
+    /// Runs copy kernel `kernel` over `t`'s first `sources` sources into `out` (of
+    /// `layout`) by copying its fields; false, with nothing done, if it is not one or the
+    /// tuple is not what it copies from (the kernel is called then).
+    bool copyInto(std::int32_t kernel, const Tuple& t, std::size_t sources,
+                  const plan::Layout* layout, OwnedRow& out) {
+        if (kernel < 0 || static_cast<std::size_t>(kernel) >= copyPlans.size()) {
+            return false;
+        }
+        const CopyPlan& cp = copyPlans[static_cast<std::size_t>(kernel)];
+        if (cp.steps.empty() || cp.out != layout) {
+            return false;
+        }
+        absl::InlinedVector<OwnedRow::FieldFrom, 4> from;
+        for (const CopyPlan::Step& step : cp.steps) {
+            const OwnedRow* row = step.source < sources && step.source < t.rows.size()
+                                      ? t.rows[step.source]
+                                      : nullptr;
+            if (row == nullptr || row == &out || row->layout() != step.from) {
+                return false;
+            }
+            from.push_back({row, step.field, step.to});
+        }
+        out.assignFields(layout, from);
+        return true;
+    }
+
     /// Runs `kernel` over `t`'s first `sources` sources into `out`, reset to `layout`;
     /// false if it fails (the runtime error not reported).
     bool kernelInto(const plan::Derived& d, const Tuple& t, std::size_t sources,
                     std::int32_t kernel, const plan::Layout* layout, OwnedRow& out) {
+        if (copyInto(kernel, t, sources, layout, out)) {
+            return true;
+        }
         out.reset(layout);
         auto args = sourceArgs(d, t, sources, {out.data()});
         if (call(kernel, args.data()) == FLOW_ERROR) {
@@ -980,6 +1077,7 @@ struct Engine::Impl final : engine::Host {
         const plan::Layout* target = nullptr;
         std::int32_t window = -1;
         OwnedRow noWindow;
+        JoinAhead* joinAhead = nullptr;  // the first join's key, from its prefetcher
     };
     std::map<const plan::Derived*, AggShape> aggShapes;
     const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
@@ -993,7 +1091,8 @@ struct Engine::Impl final : engine::Host {
     bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey,
                     bool keyReady = false) {
         Tuple t = Tuple::of(ev);
-        return joinTables(d, t) && passes(d, t) && aggInputInto(d, t, in, onKey, keyReady);
+        return joinTables(d, t, aggShape(d).joinAhead) && passes(d, t) &&
+               aggInputInto(d, t, in, onKey, keyReady);
     }
 
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
@@ -1063,12 +1162,9 @@ struct Engine::Impl final : engine::Host {
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
 
-    /// Whether a prefetcher computed the group key in its consumer's input (consumeGrouped).
-    struct GroupAhead {
-        std::uint64_t stamp = 0;  // the input it is for (directStamp); 0: none
-    };
     /// Counts the inputs Engine::ingest processes itself (never 0 for one).
     std::uint64_t directStamp = 0;
+    std::map<const plan::Derived*, std::shared_ptr<JoinAhead>> joinAheads;
 
     /// Computes `ev`'s group key into `key` (the consumer's input) and fetches the slot
     /// of its group in `op` (a failed kernel fetches nothing: the consumer reports it).
@@ -1078,7 +1174,7 @@ struct Engine::Impl final : engine::Host {
                                          OwnedRow& key, Op& op) {
         ahead.stamp = 0;
         if (kernelInto(d, Tuple::of(ev), d.sources.size(), d.groupKey, aggShape(d).key, key)) {
-            op.prefetch(key);
+            ahead.hash = op.prefetch(key);
             ahead.stamp = directStamp;  // the consumer takes it for this event only
         }
     }
@@ -1095,21 +1191,32 @@ struct Engine::Impl final : engine::Host {
         if (keyLayout != &layoutOf(p, t.plan->keyLayout)) {
             return;
         }
-        auto key = std::make_shared<OwnedRow>();
-        prefetchersOf(s, d.sources[0].id).push_back([this, &d, &t, keyLayout, key](const Live& ev) {
-            prefetchJoined(d, ev, t, keyLayout, *key);
-        });
+        auto ahead = std::make_shared<JoinAhead>();
+        joinAheads[&d] = ahead;
+        prefetchersOf(s, d.sources[0].id)
+            .push_back([this, &d, &t, keyLayout, ahead](const Live& ev) {
+                prefetchJoined(d, ev, t, keyLayout, *ahead);
+            });
     }
 
-    /// Fetches the slot of the row of `t` that `ev` joins first (d.joins[0]).
+    /// Fetches the slot of the row of `t` that `ev` joins first (d.joins[0]), and keeps
+    /// the key for the join (joinEach).
     [[gnu::noinline]] void prefetchJoined(const plan::Derived& d, const Live& ev, TableRt& t,
-                                          const plan::Layout* keyLayout, OwnedRow& key) {
+                                          const plan::Layout* keyLayout, JoinAhead& ahead) {
+        ahead.stamp.stamp = 0;
         if (t.rows == nullptr || t.windowed != nullptr) {
             return;
         }
-        if (kernelInto(d, Tuple::of(ev), 1, d.joins[0].leftKey, keyLayout, key)) {
-            t.rows->prefetch(key);
+        if (kernelInto(d, Tuple::of(ev), 1, d.joins[0].leftKey, keyLayout, ahead.key)) {
+            ahead.stamp.hash = t.rows->prefetch(ahead.key);
+            ahead.stamp.stamp = directStamp;  // the join takes it for this event only
         }
+    }
+
+    /// The first join's key as its prefetcher left it, or null if `d` has no prefetcher.
+    JoinAhead* joinAheadOf(const plan::Derived& d) {
+        auto found = joinAheads.find(&d);
+        return found != joinAheads.end() ? found->second.get() : nullptr;
     }
 
     /// Whether a prefetcher computed the key of the event being processed. Asked once
@@ -1173,7 +1280,8 @@ struct Engine::Impl final : engine::Host {
                 }
                 ops::Changes<OwnedRow, OwnedRow> out;
                 if (!op->insert(*in, in->key, out,
-                                !tables[static_cast<std::size_t>(target)].dependents.empty())) {
+                                !tables[static_cast<std::size_t>(target)].dependents.empty(),
+                                keyReady ? &groupAhead->hash : nullptr)) {
                     report(FLOW_ERR_OVERFLOW, d.site);
                     return;
                 }
@@ -1592,6 +1700,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         shape.target = &layoutOf(p, tables[static_cast<std::size_t>(d.target)].plan->rowLayout);
         shape.window = proj.args[2].layout;
         shape.noWindow = OwnedRow(&layoutOf(p, shape.window));
+        shape.joinAhead = joinAheadOf(d);
     }
     TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
     if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {
@@ -1747,9 +1856,10 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     if (d.stream) {
         std::int32_t target = d.target;
         std::int32_t layout = p.events[static_cast<std::size_t>(target)].versions.back().layout;
-        s.consumers[d.sources[0].id].push_back([this, &s, &d, target, layout](Live& ev) {
+        JoinAhead* ahead = fromEvent ? joinAheadOf(d) : nullptr;
+        s.consumers[d.sources[0].id].push_back([this, &s, &d, target, layout, ahead](Live& ev) {
             Tuple t = Tuple::of(ev);
-            if (!joinTables(d, t) || !passes(d, t)) {
+            if (!joinTables(d, t, ahead) || !passes(d, t)) {
                 return;
             }
             auto out = project(d, t, layout);
@@ -1765,14 +1875,15 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
     std::int32_t layout = view->plan->rowLayout;
     if (fromEvent) {
         std::int32_t source = d.sources[0].id;
-        s.consumers[source].push_back([this, &d, target, layout, source](Live& ev) {
+        JoinAhead* ahead = joinAheadOf(d);
+        s.consumers[source].push_back([this, &d, target, layout, source, ahead](Live& ev) {
             // The newest event of a key wins: when it does not pass the `where` (or an
             // inner join finds no row), the key has no row, as in ksqlDB's table over a
             // topic filtered by WHERE; an older row that passed is retracted.
             std::size_t errors = engine.errors_.size();
             Tuple t = Tuple::of(ev);
             std::optional<OwnedRow> out;
-            if (joinTables(d, t) && passes(d, t)) {
+            if (joinTables(d, t, ahead) && passes(d, t)) {
                 out = project(d, t, layout);
             }
             if (engine.errors_.size() != errors) {
@@ -1894,6 +2005,7 @@ void Engine::Impl::setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d) {
 
 Status Engine::Impl::open() {
     ops::setStatePlan(&p);
+    planCopies();
     readsIds = std::any_of(p.kernels.begin(), p.kernels.end(),
                            [](const plan::Kernel& k) { return k.ids; });
     for (const plan::Event& e : p.events) {

@@ -120,3 +120,121 @@ TEST_CASE("readsEventIds: only the id, causation and correlation count") {
         CHECK(ir::readsEventIds(kernel(std::move(emit))));
     }
 }
+
+// ---- fieldCopies: kernels the runtime runs by copying fields --------------------------
+
+namespace {
+
+/// A program with an input row (string, int, int?, string) and an output row of the
+/// same fields, and a kernel (in, envelope, out) over them.
+struct CopyFixture {
+    ir::Program p;
+    ir::Kernel k;
+
+    CopyFixture() {
+        ir::Layout in;
+        in.id = 0;
+        in.fields = {{"s", ir::Type::of(ir::Scalar::String)},
+                     {"i", ir::Type::of(ir::Scalar::Int)},
+                     {"o", ir::Type::of(ir::Scalar::Int, true)},
+                     {"t", ir::Type::of(ir::Scalar::String)}};
+        ir::computeLayout(in);
+        ir::Layout out = in;
+        out.id = 1;
+        p.layouts = {in, out};
+        k.kind = ir::KernelKind::Key;
+        k.args = {{"e", 0, false, false, false},
+                  {"e_env", -1, true, false, false},
+                  {"out", 1, false, true, false}};
+    }
+
+    /// out.`to` = e.`from`, typed as e's field.
+    void copy(std::int32_t to, std::int32_t from) {
+        auto e = std::make_unique<ir::Expr>();
+        e->op = ir::Op::Arg;
+        e->arg = 0;
+        e->field = from;
+        e->type = p.layouts[0].fields[static_cast<std::size_t>(from)].type;
+        k.body.push_back(setField(to, std::move(e)));
+    }
+    ir::StmtPtr setField(std::int32_t to, ir::ExprPtr value) const {
+        auto s = std::make_unique<ir::Stmt>();
+        s->op = ir::StmtOp::Set;
+        s->arg = 2;
+        s->field = to;
+        s->value = std::move(value);
+        return s;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("fieldCopies: a kernel that only copies fields of the same type, in any order") {
+    CopyFixture f;
+    f.copy(3, 3);
+    f.copy(0, 0);
+    f.copy(2, 2);
+    std::vector<ir::FieldCopy> want = {{3, 0, 3}, {0, 0, 0}, {2, 0, 2}};
+    CHECK(ir::fieldCopies(f.p, f.k) == want);
+    f.k.kind = ir::KernelKind::Project;
+    CHECK(ir::fieldCopies(f.p, f.k) == want);
+}
+
+TEST_CASE("fieldCopies: anything else is not a copy kernel") {
+    SECTION("another kind (a handler's row is read and written)") {
+        CopyFixture f;
+        f.copy(0, 0);
+        f.k.kind = ir::KernelKind::Handler;
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("no statements") {
+        CopyFixture f;
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("a field of another type (a string into an int? would need a conversion)") {
+        CopyFixture f;
+        f.copy(2, 1);  // int into int?
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("an expression, not a field") {
+        CopyFixture f;
+        f.copy(0, 0);
+        f.k.body.push_back(f.setField(1, binary(ir::Op::Add, ir::Scalar::Int)));
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("an envelope field") {
+        CopyFixture f;
+        f.k.body.push_back(f.setField(1, env(ir::EnvField::Time, ir::Scalar::Int)));
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("a field set twice") {
+        CopyFixture f;
+        f.copy(0, 0);
+        f.copy(0, 3);
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("a statement that is not a plain set") {
+        CopyFixture f;
+        f.copy(0, 0);
+        auto s = std::make_unique<ir::Stmt>();
+        s->op = ir::StmtOp::If;
+        s->value = expr(ir::Op::Const, ir::Type::of(ir::Scalar::Bool));
+        s->then.push_back(f.setField(1, expr(ir::Op::Const, ir::Type::of(ir::Scalar::Int))));
+        f.k.body.push_back(std::move(s));
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+    }
+    SECTION("from the output row itself, or from an optional row") {
+        CopyFixture f;
+        auto e = std::make_unique<ir::Expr>();
+        e->op = ir::Op::Arg;
+        e->arg = 2;
+        e->field = 0;
+        e->type = ir::Type::of(ir::Scalar::String);
+        f.k.body.push_back(f.setField(3, std::move(e)));
+        CHECK(ir::fieldCopies(f.p, f.k).empty());
+        CopyFixture g;
+        g.copy(0, 0);
+        g.k.args[0].optional = true;  // the right side of a left join
+        CHECK(ir::fieldCopies(g.p, g.k).empty());
+    }
+}

@@ -70,6 +70,14 @@ struct KernelArg {
     bool optional = false;
 };
 
+/// A field a copy kernel copies (Kernel::copies): field `field` of argument `arg` into
+/// field `out` of its output row (its one writable argument), of the same type.
+struct FieldCopy {
+    std::int32_t out = -1;
+    std::int32_t arg = -1;
+    std::int32_t field = -1;
+};
+
 struct Kernel {
     std::int32_t id = -1;
     std::string name;  // the symbol's name in the generated code
@@ -83,6 +91,11 @@ struct Kernel {
     /// without the field says so for every kernel.
     bool ids = true;
     std::string origin;
+    /// When all it does is copy fields of its inputs into its output row (ir::fieldCopies:
+    /// `group by s.customer`, `sum(s.amount)`, a join on `o.product`), the fields: the
+    /// runtime copies them instead of calling it. Empty for other kernels, and in plans
+    /// written before the field.
+    std::vector<FieldCopy> copies;
 };
 
 struct Site {

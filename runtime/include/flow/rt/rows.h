@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,18 @@ public:
     /// After a kernel wrote strings into this row from its arena: copy them in, so the
     /// row no longer points at memory it does not own.
     void adoptStrings();
+
+    /// A field of another row, and the field of this one it goes to (assignFields).
+    struct FieldFrom {
+        const OwnedRow* row;
+        std::int32_t field;  // in row->layout()
+        std::int32_t to;     // in the layout assigned
+    };
+    /// Makes this a row of `layout` whose fields are zero except those `from` names, each
+    /// copied from another row's field of the same type: what a kernel that only copies
+    /// fields (plan::Kernel::copies) leaves in a zeroed row, once its strings are adopted.
+    /// No row in `from` may be this one.
+    void assignFields(const plan::Layout* layout, std::span<const FieldFrom> from);
 
     friend bool operator==(const OwnedRow& a, const OwnedRow& b);
     template <typename H>

@@ -78,18 +78,24 @@ public:
     /// Where the slots are (tests see from it whether the table grew in place).
     const void* slotsData() const { return slots_; }
 
-    V* find(const K& key) {
-        Slot* s = findSlot(key);
-        return s != nullptr ? &s->value() : nullptr;
-    }
+    V* find(const K& key) { return findHashed(key, hash_(key)); }
     const V* find(const K& key) const { return const_cast<SlotTable*>(this)->find(key); }
 
+    /// The hash the table keeps `key` under: computed once, it serves a prefetch and the
+    /// lookup after it (the *Hashed functions, which take it for `key`'s).
+    std::size_t hashOf(const K& key) const { return hash_(key); }
+    V* findHashed(const K& key, std::size_t hash) {
+        Slot* s = findSlot(key, hash);
+        return s != nullptr ? &s->value() : nullptr;
+    }
+
     /// Fetches where a lookup of `key` will look: its home slot and control byte.
-    void prefetch(const K& key) const {
+    void prefetch(const K& key) const { prefetchHashed(hash_(key)); }
+    void prefetchHashed(std::size_t hash) const {
         if (slots_ == nullptr) {
             return;
         }
-        const std::size_t i = home(hash_(key));
+        const std::size_t i = home(hash);
         __builtin_prefetch(ctrl_ + i);
         const char* at = reinterpret_cast<const char*>(&slots_[i]);
         for (std::size_t off = 0; off < sizeof(Slot); off += kLine) {
@@ -99,11 +105,11 @@ public:
     }
 
     /// The value under `key`, made (value-initialised) if there is none: (value, made).
-    std::pair<V*, bool> tryEmplace(const K& key) {
+    std::pair<V*, bool> tryEmplace(const K& key) { return tryEmplaceHashed(key, hash_(key)); }
+    std::pair<V*, bool> tryEmplaceHashed(const K& key, std::size_t h) {
         if ((used_ + 1) * 4 > capacity() * 3) {
             rehash(size_ + 1);
         }
-        const std::size_t h = hash_(key);
         const std::uint8_t c = ctrlOf(h);
         std::size_t free = kNone;
         std::size_t i = home(h);
@@ -190,11 +196,11 @@ private:
         const V& value() const { return cell.get(); }
     };
 
-    Slot* findSlot(const K& key) {
+    Slot* findSlot(const K& key) { return findSlot(key, hash_(key)); }
+    Slot* findSlot(const K& key, std::size_t h) {
         if (size_ == 0) {
             return nullptr;
         }
-        const std::size_t h = hash_(key);
         const std::uint8_t c = ctrlOf(h);
         for (std::size_t i = home(h);; i = (i + 1) & mask_) {
             const std::uint8_t at = ctrl_[i];

@@ -74,8 +74,16 @@ public:
     virtual void forEach(const std::function<void(const K&, const V&)>& fn) = 0;
     virtual std::size_t size() = 0;
     /// A hint that `key` is about to be looked up: a table in memory starts fetching its
-    /// slot, so the cache miss overlaps the caller's work until then.
-    virtual void prefetch(const K& /*key*/) {}
+    /// slot, so the cache miss overlaps the caller's work until then. Returns a hash for
+    /// findHashed and upsertHashed of the same key (any number from tables that do not
+    /// use one).
+    virtual std::size_t prefetch(const K& /*key*/) { return 0; }
+    /// find and upsert of a key prefetch(key) returned `hash` for: a table in memory does
+    /// not hash the key again.
+    virtual const V* findHashed(const K& key, std::size_t /*hash*/) { return find(key); }
+    virtual V& upsertHashed(const K& key, std::size_t /*hash*/, bool* created) {
+        return upsert(key, created);
+    }
 };
 
 /// What the store persists besides the tables: opaque to the store.

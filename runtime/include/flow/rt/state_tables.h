@@ -50,9 +50,19 @@ public:
 
     const std::string& name() const override { return name_; }
     const V* find(const K& key) override { return rows_.find(key); }
-    void prefetch(const K& key) override { rows_.prefetch(key); }
+    std::size_t prefetch(const K& key) override {
+        const std::size_t hash = rows_.hashOf(key);
+        rows_.prefetchHashed(hash);
+        return hash;
+    }
+    const V* findHashed(const K& key, std::size_t hash) override {
+        return rows_.findHashed(key, hash);
+    }
     V& upsert(const K& key, bool* created) override {
-        auto [value, inserted] = rows_.tryEmplace(key);
+        return upsertHashed(key, rows_.hashOf(key), created);
+    }
+    V& upsertHashed(const K& key, std::size_t hash, bool* created) override {
+        auto [value, inserted] = rows_.tryEmplaceHashed(key, hash);
         if (undo_.recording()) {
             undo_.record(this, key, inserted ? nullptr : value);
         }

@@ -44,11 +44,13 @@ public:
     [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
         return insert(event, groupKey_(event), out, changes);
     }
-    /// The same, with the event's group key already at hand.
-    [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes) {
+    /// The same, with the event's group key already at hand (and `hash`, if not null,
+    /// what prefetch(key) returned).
+    [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes,
+                              const std::size_t* hash = nullptr) {
         Values args = aggs_.args(event);
         // One lookup: a group created here is empty, and one int always fits.
-        GroupAcc& g = acc_.upsert(key);
+        GroupAcc& g = hash != nullptr ? acc_.upsertHashed(key, *hash, nullptr) : acc_.upsert(key);
         if (!aggs_.fits(&g, nullptr, &args)) {
             return false;
         }
@@ -65,8 +67,9 @@ public:
     }
 
     /// A hint that `key`'s group is about to be inserted into: its accumulators' slot is
-    /// fetched while the caller computes the rest of the event's input.
-    void prefetch(const K& key) { acc_.prefetch(key); }
+    /// fetched while the caller computes the rest of the event's input. Returns the hash
+    /// insert takes.
+    std::size_t prefetch(const K& key) { return acc_.prefetch(key); }
 
     /// The view's rows, as queries and joins read them.
     StateTable<K, O>& table() { return rows_; }
@@ -102,11 +105,14 @@ public:
     [[nodiscard]] bool insert(const R& event, Changes<K, O>& out, bool changes = true) {
         return insert(event, groupKey_(event), out, changes);
     }
-    /// The same, with the event's group key already at hand.
-    [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes) {
+    /// The same, with the event's group key already at hand (and `hash`, if not null,
+    /// what prefetch(key) returned).
+    [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes,
+                              const std::size_t* hash = nullptr) {
         Values args = aggs_.args(event);
         bool created = false;
-        GroupAcc& g = acc_.upsert(key, &created);
+        GroupAcc& g =
+            hash != nullptr ? acc_.upsertHashed(key, *hash, &created) : acc_.upsert(key, &created);
         if (!aggs_.fits(&g, nullptr, &args)) {
             return false;  // a group created here is empty, and one int always fits
         }
@@ -123,7 +129,7 @@ public:
     }
 
     /// As StreamAggregate::prefetch.
-    void prefetch(const K& key) { acc_.prefetch(key); }
+    std::size_t prefetch(const K& key) { return acc_.prefetch(key); }
 
     /// The group's row, or null. The pointer stays valid until the group changes and is
     /// read again.
