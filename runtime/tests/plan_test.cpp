@@ -4,7 +4,6 @@
 #include "flow/rt/plan.h"
 
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -37,12 +36,11 @@ Json arg(const char* name, int layout, bool envelope, bool writable) {
 /// layout 0 is (string, int, int?), layout 1 (string, int).
 std::string planWith(const Json& copies, bool twoOutputs = false) {
     Json layouts = Json::array();
-    layouts.push_back(Json{{"id", 0},
-                           {"name", "E"},
-                           {"fields",
-                            {field("s", "string", 0), field("i", "int", 16),
-                             field("o", "int", 24, true)}},
-                           {"size", 40}});
+    layouts.push_back(Json{
+        {"id", 0},
+        {"name", "E"},
+        {"fields", {field("s", "string", 0), field("i", "int", 16), field("o", "int", 24, true)}},
+        {"size", 40}});
     layouts.push_back(Json{{"id", 1},
                            {"name", "K"},
                            {"fields", {field("s", "string", 0), field("i", "int", 16)}},
@@ -52,16 +50,18 @@ std::string planWith(const Json& copies, bool twoOutputs = false) {
     if (twoOutputs) {
         args.push_back(arg("other", 1, false, true));
     }
-    Json kernel{{"id", 0},    {"name", "k0"},  {"kind", "key"}, {"args", args},
+    Json kernel{{"id", 0},      {"name", "k0"}, {"kind", "key"},   {"args", args},
                 {"pure", true}, {"ids", false}, {"origin", "test"}};
     if (!copies.is_null()) {
         kernel["copies"] = copies;
     }
-    Json plan{{"format", "flow-plan"}, {"version", 1},        {"source", "t.flow"},
-              {"layouts", layouts},    {"enums", Json::array()}, {"events", Json::array()},
-              {"tables", Json::array()}, {"commands", Json::array()},
+    Json plan{{"format", "flow-plan"},    {"version", 1},
+              {"source", "t.flow"},       {"layouts", layouts},
+              {"enums", Json::array()},   {"events", Json::array()},
+              {"tables", Json::array()},  {"commands", Json::array()},
               {"queries", Json::array()}, {"services", Json::array()},
-              {"kernels", {kernel}},   {"sites", Json::array()}, {"tests", Json::array()}};
+              {"kernels", {kernel}},      {"sites", Json::array()},
+              {"tests", Json::array()}};
     return plan.dump();
 }
 
