@@ -285,21 +285,6 @@ struct AggIn {
     bool operator==(const AggIn& o) const { return key == o.key && args == o.args; }
 };
 
-/// An event's key as the envelope carries it (valueToString of the key field), written
-/// into `out` without a Value in between: this runs for every event.
-void keyText(const plan::Layout& layout, const void* row, std::int32_t field, std::string& out) {
-    const plan::Field& f = layout.fields[static_cast<std::size_t>(field)];
-    const auto* r = static_cast<const std::uint8_t*>(row);
-    if (f.type.scalar == plan::Scalar::String && !f.type.row && rowaccess::present(f, r)) {
-        FlowStr s = rowaccess::readStr(r + rowaccess::valueOffset(f));
-        out.assign(1, '"');
-        out.append(s.ptr, static_cast<std::size_t>(s.len));
-        out.push_back('"');
-        return;
-    }
-    out = valueToString(fieldValue(layout, row, field));
-}
-
 std::string runtimeErrorText(std::int32_t code) {
     switch (code) {
     case FLOW_ERR_OVERFLOW:
@@ -743,9 +728,6 @@ struct Engine::Impl final : engine::Host {
         e.seq = s.log->end();
         e.type = ev.name;
         e.version = static_cast<std::uint32_t>(ev.versions.back().version);
-        if (ev.keyField >= 0) {
-            keyText(*row.layout(), row.data(), ev.keyField, e.key);
-        }
         const std::string& record = encodeRecord(e, row);
         auto seq = s.log->append(record);
         if (!seq) {
@@ -2235,18 +2217,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     e.seq = owner.log->end();
     e.type = ev.name;
     e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
-    e.key.clear();
-    if (ev.keyField >= 0) {
-        // The key never changes between versions: an old version has it under its name.
-        const plan::Layout& last = layoutOf(program_, ev.versions.back().layout);
-        int field =
-            row.layout() == &last
-                ? ev.keyField
-                : row.layout()->find(last.fields[static_cast<std::size_t>(ev.keyField)].name);
-        if (field >= 0) {
-            keyText(*row.layout(), row.data(), field, e.key);
-        }
-    }
+    e.key.clear();  // the event's key is its key field, in the row (Envelope::key)
     if (reader != nullptr) {
         // The event as its reader will see it, and the state it will touch fetched while
         // the record is encoded and the id set probed.

@@ -59,7 +59,11 @@ struct Envelope {
     /// depth) order, which makes processing, replay and tests deterministic.
     std::uint32_t depth = 0;
     std::string type;  // "Orders.OrderPlaced"
-    std::string key;   // the encoded key value (partitioning)
+    /// The key as text, in records written before the engine stopped writing it: an
+    /// event's key is its key field, which `trace` reads from the row (as key
+    /// partitioning will). Empty in the records it writes now, which saves each record
+    /// the key a second time.
+    std::string key;
 };
 
 /// The envelope format written: 2 leaves out the causation id when it is the event's
