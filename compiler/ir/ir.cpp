@@ -215,13 +215,11 @@ std::vector<FieldCopy> fieldCopies(const Program& p, const Kernel& k) {
             return {};
         }
         const Expr& v = *s->value;
-        const KernelArg* out = s->arg >= 0 && static_cast<std::size_t>(s->arg) < k.args.size()
-                                   ? &k.args[static_cast<std::size_t>(s->arg)]
-                                   : nullptr;
         const Layout* outLayout = layoutOfArg(s->arg);
         const Layout* inLayout = layoutOfArg(v.arg);
-        if (out == nullptr || !out->writable || outLayout == nullptr || inLayout == nullptr ||
-            v.arg == s->arg || k.args[static_cast<std::size_t>(v.arg)].writable ||
+        if (outLayout == nullptr || inLayout == nullptr ||
+            !k.args[static_cast<std::size_t>(s->arg)].writable || v.arg == s->arg ||
+            k.args[static_cast<std::size_t>(v.arg)].writable ||
             k.args[static_cast<std::size_t>(v.arg)].optional || (outArg >= 0 && s->arg != outArg) ||
             s->field < 0 || static_cast<std::size_t>(s->field) >= outLayout->fields.size() ||
             v.field < 0 || static_cast<std::size_t>(v.field) >= inLayout->fields.size()) {

@@ -216,19 +216,14 @@ bool isPure(const Kernel& k);
 /// runtime formats them as text for kernels only when some kernel does.
 bool readsEventIds(const Kernel& k);
 
-/// One field a copy kernel copies: field `field` of argument `arg` into field `out` of
-/// its output row.
+/// One field a copy kernel copies (fieldCopies, after Program): field `field` of argument
+/// `arg` into field `out` of its output row.
 struct FieldCopy {
     std::int32_t out = -1;
     std::int32_t arg = -1;
     std::int32_t field = -1;
     friend bool operator==(const FieldCopy&, const FieldCopy&) = default;
 };
-/// The fields a key or projection kernel copies, when that is all it does: each
-/// statement sets a field of its output row to a field of an input row of the same
-/// type (`group by s.customer`, `sum(s.amount)`, a join on `o.product`). Empty for any
-/// other kernel. The runtime copies them without calling the kernel (its output row is
-/// zeroed before either), so both backends run such kernels the same way.
 
 /// A source position for runtime errors ("Orders.PlaceOrder at shop.flow:140").
 struct Site {
@@ -418,7 +413,11 @@ struct Program {
     std::vector<Test> tests;
 };
 
-/// (FieldCopy, above.)
+/// The fields a key or projection kernel copies, when that is all it does: each
+/// statement sets a field of its output row to a field of an input row of the same
+/// type (`group by s.customer`, `sum(s.amount)`, a join on `o.product`). Empty for any
+/// other kernel. The runtime copies them without calling the kernel (its output row is
+/// zeroed before either), so both backends run such kernels the same way.
 std::vector<FieldCopy> fieldCopies(const Program& p, const Kernel& k);
 
 }  // namespace flow::ir

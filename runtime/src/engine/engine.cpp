@@ -844,14 +844,14 @@ struct Engine::Impl final : engine::Host {
 
     // ---- Derived streams and views ----------------------------------------------------------
 
-    /// Whether a prefetcher computed the group key in its consumer's input (consumeGrouped).
+    /// Whether a prefetcher computed the key its consumer looks up (a group key in the
+    /// consumer's input, consumeGrouped; a join's key, JoinAhead), and its hash.
     struct GroupAhead {
         std::uint64_t stamp = 0;  // the input it is for (directStamp); 0: none
         std::size_t hash = 0;     // the key's in the table it looks up (StateTable::prefetch)
     };
     /// The key of a view's first join (a table), computed by its prefetcher.
-    struct JoinAhead {
-        GroupAhead stamp;
+    struct JoinAhead : GroupAhead {
         OwnedRow key;
     };
 
@@ -894,8 +894,8 @@ struct Engine::Impl final : engine::Host {
     }
     bool joinEach(const plan::Derived& d, Tuple& t, JoinAhead* ahead) {
         // (Asked whether the key is pure or not: it is taken for this event only.)
-        const bool firstReady = keyAhead(ahead != nullptr ? &ahead->stamp : nullptr) &&
-                                p.kernels[static_cast<std::size_t>(d.joins[0].leftKey)].pure;
+        const bool firstReady =
+            keyAhead(ahead) && p.kernels[static_cast<std::size_t>(d.joins[0].leftKey)].pure;
         for (std::size_t j = 0; j < d.joins.size(); ++j) {
             const plan::Join& jn = d.joins[j];
             if (jn.source.kind != plan::SourceKind::Table) {
@@ -903,7 +903,7 @@ struct Engine::Impl final : engine::Host {
             }
             Probed found;
             if (j == 0 && firstReady) {
-                found = probe(jn.source.id, ahead->key, &ahead->stamp.hash);
+                found = probe(jn.source.id, ahead->key, &ahead->hash);
             } else {
                 const plan::Layout* keyLayout = &layoutOf(p, jn.keyLayout);
                 OwnedRow key;
@@ -1185,13 +1185,13 @@ struct Engine::Impl final : engine::Host {
     /// the key for the join (joinEach).
     [[gnu::noinline]] void prefetchJoined(const plan::Derived& d, const Live& ev, TableRt& t,
                                           const plan::Layout* keyLayout, JoinAhead& ahead) {
-        ahead.stamp.stamp = 0;
+        ahead.stamp = 0;
         if (t.rows == nullptr || t.windowed != nullptr) {
             return;
         }
         if (kernelInto(d, Tuple::of(ev), 1, d.joins[0].leftKey, keyLayout, ahead.key)) {
-            ahead.stamp.hash = t.rows->prefetch(ahead.key);
-            ahead.stamp.stamp = directStamp;  // the join takes it for this event only
+            ahead.hash = t.rows->prefetch(ahead.key);
+            ahead.stamp = directStamp;  // the join takes it for this event only
         }
     }
 
