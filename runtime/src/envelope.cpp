@@ -3,6 +3,8 @@
 
 #include "flow/rt/codec.h"
 
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <sys/random.h>
 #include <xxhash.h>
@@ -131,6 +133,120 @@ constexpr std::uint8_t kKnownFlags = kCausationIsId | kCorrelationIsCausation;
 
 }  // namespace
 
+// ---- The log's dictionary of types --------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kTypesHeader = "flow log types 1\n";
+constexpr std::string_view kTypesChecksum = "checksum ";
+constexpr std::size_t kMaxTypesFileBytes = kMaxLogTypes * (kMaxTypeBytes + 1) + 64;
+
+bool validTypeName(std::string_view name) {
+    return !name.empty() && name.size() <= kMaxTypeBytes &&
+           name.find('\n') == std::string_view::npos && validUtf8(name);
+}
+
+std::string checksumLine(std::string_view body) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016" PRIx64,
+                  static_cast<std::uint64_t>(XXH3_64bits(body.data(), body.size())));
+    return std::string(kTypesChecksum) + hex + "\n";
+}
+
+}  // namespace
+
+std::uint32_t LogTypes::find(std::string_view name) const {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+        if (names_[i] == name) {
+            return static_cast<std::uint32_t>(i + 1);
+        }
+    }
+    return 0;
+}
+
+const std::string* LogTypes::name(std::uint32_t number) const {
+    if (number == 0 || number > names_.size()) {
+        return nullptr;
+    }
+    return &names_[number - 1];
+}
+
+Result<std::uint32_t> LogTypes::add(std::string_view name) {
+    if (!validTypeName(name)) {
+        return Status::invalid("not a type name a log can keep: '" + std::string(name) + "'");
+    }
+    if (find(name) != 0) {
+        return Status::invalid("the log names type '" + std::string(name) + "' already");
+    }
+    if (names_.size() >= kMaxLogTypes) {
+        return Status::invalid("a log names at most " + std::to_string(kMaxLogTypes) + " types");
+    }
+    names_.emplace_back(name);
+    return static_cast<std::uint32_t>(names_.size());
+}
+
+std::string LogTypes::encode() const {
+    std::string out(kTypesHeader);
+    for (const std::string& n : names_) {
+        out += n;
+        out += '\n';
+    }
+    out += checksumLine(out);
+    return out;
+}
+
+Status LogTypes::decode(std::string_view text, const std::string& what, LogTypes& out) {
+    auto bad = [&](const std::string& why) {
+        return Status::corruption(what + ": " + why);
+    };
+    if (text.size() > kMaxTypesFileBytes) {
+        return bad("too large for a dictionary of types");
+    }
+    if (text.substr(0, kTypesHeader.size()) != kTypesHeader) {
+        return bad("not a dictionary of types (expected the line 'flow log types 1')");
+    }
+    // The last line is the checksum of everything before it.
+    std::size_t last = text.size() < 2 ? std::string_view::npos : text.rfind('\n', text.size() - 2);
+    if (text.back() != '\n' || last == std::string_view::npos || last + 1 < kTypesHeader.size()) {
+        return bad("truncated");
+    }
+    std::string_view body = text.substr(0, last + 1);
+    if (text.substr(last + 1) != checksumLine(body)) {
+        return bad("checksum mismatch");
+    }
+    LogTypes types;
+    std::size_t at = kTypesHeader.size();
+    while (at < body.size()) {
+        std::size_t end = body.find('\n', at);
+        std::string_view name = body.substr(at, end - at);
+        if (!validTypeName(name) || types.find(name) != 0 || types.size() >= kMaxLogTypes) {
+            return bad("line " + std::to_string(types.size() + 2) + " is not a new type name");
+        }
+        types.names_.emplace_back(name);
+        at = end + 1;
+    }
+    out = std::move(types);
+    return Status::ok();
+}
+
+Status LogTypes::load(FileSystem& fs, const std::string& dir, LogTypes& out) {
+    const std::string path = joinPath(dir, kFileName);
+    if (!fs.exists(path)) {
+        out = LogTypes();
+        return Status::ok();
+    }
+    std::string text;
+    FLOW_RT_TRY(fs.readFile(path, text));
+    return decode(text, path, out);
+}
+
+Status LogTypes::save(FileSystem& fs, const std::string& dir) const {
+    return fs.writeFileAtomic(joinPath(dir, kFileName), encode());
+}
+
+// ---- Envelopes
+// ------------------------------------------------------------------------------------
+
 void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out) {
     std::uint8_t flags = 0;
     if (env.causation == env.id) {
@@ -139,11 +255,14 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
     if (env.correlation == env.causation) {
         flags |= kCorrelationIsCausation;
     }
-    // One growth of `out` for the whole envelope: the ids, five varints and two strings.
-    wire::Room room(out, 2 + 3 * 16 + 5 * wire::kMaxVarint + wire::bytesBound(env.type) +
-                             wire::bytesBound(env.key) + payload.size());
+    const bool numbered = env.typeNumber != 0;
+    // One growth of `out` for the whole envelope: the ids, six varints and the strings.
+    wire::Room room(out,
+                    2 + 3 * 16 + 6 * wire::kMaxVarint +
+                        (numbered ? 0 : wire::bytesBound(env.type) + wire::bytesBound(env.key)) +
+                        payload.size());
     char* p = room.at();
-    *p++ = static_cast<char>(kEnvelopeFormat);
+    *p++ = static_cast<char>(numbered ? kEnvelopeFormat : kEnvelopeFormat2);
     *p++ = static_cast<char>(flags);
     p = wire::fixed64(p, env.id.hi);
     p = wire::fixed64(p, env.id.lo);
@@ -160,8 +279,12 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
     p = wire::varint(p, env.version);
     p = wire::varint(p, env.ingest);
     p = wire::varint(p, env.depth);
-    p = wire::bytes(p, env.type);
-    p = wire::bytes(p, env.key);
+    if (numbered) {
+        p = wire::varint(p, env.typeNumber);
+    } else {
+        p = wire::bytes(p, env.type);
+        p = wire::bytes(p, env.key);
+    }
     if (!payload.empty()) {
         std::memcpy(p, payload.data(), payload.size());
         p += payload.size();
@@ -169,15 +292,16 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
     room.done(p);
 }
 
-Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& payload) {
+Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& payload,
+                      const LogTypes* types) {
     Reader r(record);
     std::uint8_t format = 0;
-    if (!r.byte(format) || (format != kEnvelopeFormat && format != kEnvelopeFormat1)) {
+    if (!r.byte(format) || format < kEnvelopeFormat1 || format > kEnvelopeFormat) {
         return Status::corruption("unknown envelope format");
     }
     // Format 1 (logs written before format 2) has all three ids, and no flags.
     std::uint8_t flags = 0;
-    if (format == kEnvelopeFormat && (!r.byte(flags) || (flags & ~kKnownFlags) != 0)) {
+    if (format != kEnvelopeFormat1 && (!r.byte(flags) || (flags & ~kKnownFlags) != 0)) {
         return Status::corruption("truncated or invalid envelope");
     }
     if (!r.fixed64(env.id.hi) || !r.fixed64(env.id.lo)) {
@@ -195,25 +319,44 @@ Status decodeEnvelope(std::string_view record, Envelope& env, std::string_view& 
     }
     // One encoding per envelope: an id written out although it equals the one its flag
     // names would be written differently by encodeEnvelope.
-    if (format == kEnvelopeFormat &&
+    if (format != kEnvelopeFormat1 &&
         (((flags & kCausationIsId) == 0 && env.causation == env.id) ||
          ((flags & kCorrelationIsCausation) == 0 && env.correlation == env.causation))) {
         return Status::corruption("non-canonical envelope");
     }
     std::uint64_t version = 0, depth = 0;
-    std::string_view type, key;
     if (!r.zigzag(env.time) || !r.varint(env.seq) || !r.varint(version) || version == 0 ||
-        version > 0xFFFF || !r.varint(env.ingest) || !r.varint(depth) || depth > 0xFFFFFFFFu ||
-        !r.bytes(type, kMaxTypeBytes) || !r.bytes(key, kMaxKeyBytes)) {
+        version > 0xFFFF || !r.varint(env.ingest) || !r.varint(depth) || depth > 0xFFFFFFFFu) {
         return Status::corruption("truncated or invalid envelope");
     }
-    if (type.empty() || !validUtf8(type)) {
-        return Status::corruption("invalid event type in envelope");
+    if (format == kEnvelopeFormat) {
+        std::uint64_t number = 0;
+        if (!r.varint(number) || number == 0 || number > kMaxLogTypes) {
+            return Status::corruption("truncated or invalid envelope");
+        }
+        const std::string* name =
+            types != nullptr ? types->name(static_cast<std::uint32_t>(number)) : nullptr;
+        if (name == nullptr) {
+            return Status::corruption("the record's type number " + std::to_string(number) +
+                                      " is not in its log's dictionary of types");
+        }
+        env.type.assign(*name);
+        env.typeNumber = static_cast<std::uint32_t>(number);
+        env.key.clear();
+    } else {
+        std::string_view type, key;
+        if (!r.bytes(type, kMaxTypeBytes) || !r.bytes(key, kMaxKeyBytes)) {
+            return Status::corruption("truncated or invalid envelope");
+        }
+        if (type.empty() || !validUtf8(type)) {
+            return Status::corruption("invalid event type in envelope");
+        }
+        env.type.assign(type);
+        env.typeNumber = 0;
+        env.key.assign(key);
     }
     env.version = static_cast<std::uint32_t>(version);
     env.depth = static_cast<std::uint32_t>(depth);
-    env.type.assign(type);
-    env.key.assign(key);
     payload = r.rest();
     return Status::ok();
 }

@@ -1,10 +1,14 @@
 // runtime/tests/codec_test.cpp - the row codec and the envelope: round trips and hostile bytes.
 #include "flow/rt/codec.h"
 #include "flow/rt/envelope.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 
+#include <cinttypes>
+#include <cstdio>
 #include <random>
+#include <xxhash.h>
 
 using namespace flow::rt;
 
@@ -232,7 +236,8 @@ void checkSame(const Envelope& a, const Envelope& b) {
 
 }  // namespace
 
-TEST_CASE("envelope format 2 leaves out the ids that equal another, and reads format 1") {
+TEST_CASE("envelope format 2 (the type by name) leaves out the ids that equal another, and "
+          "reads format 1") {
     const EventId root = requestId("req-1");
     const EventId child = deriveEventId(root, 0);
     const EventId grandchild = deriveEventId(child, 0);
@@ -245,7 +250,7 @@ TEST_CASE("envelope format 2 leaves out the ids that equal another, and reads fo
     for (const Envelope* e : {&input, &direct, &deeper}) {
         std::string rec;
         encodeEnvelope(*e, "payload", rec);
-        CHECK(static_cast<std::uint8_t>(rec[0]) == kEnvelopeFormat);
+        CHECK(static_cast<std::uint8_t>(rec[0]) == kEnvelopeFormat2);
         Envelope back;
         std::string_view payload;
         REQUIRE(decodeEnvelope(rec, back, payload).isOk());
@@ -288,7 +293,7 @@ TEST_CASE("envelope format 2 leaves out the ids that equal another, and reads fo
         unknown[1] = static_cast<char>(unknown[1] | 4);
         CHECK(decodeEnvelope(unknown, back, payload).code() == StatusCode::Corruption);
         // The input's envelope with its flags cleared and all three ids written out.
-        std::string spelled(1, static_cast<char>(kEnvelopeFormat));
+        std::string spelled(1, static_cast<char>(kEnvelopeFormat2));
         spelled.push_back(0);
         for (int i = 0; i < 3; ++i) {
             putFixed64(spelled, root.hi);
@@ -296,9 +301,131 @@ TEST_CASE("envelope format 2 leaves out the ids that equal another, and reads fo
         }
         spelled += rec.substr(2 + 16);
         CHECK(decodeEnvelope(spelled, back, payload).code() == StatusCode::Corruption);
-        std::string unknownFormat = rec;
-        unknownFormat[0] = 3;
-        CHECK(decodeEnvelope(unknownFormat, back, payload).code() == StatusCode::Corruption);
+        for (char f : {0, 4, 9}) {
+            std::string unknownFormat = rec;
+            unknownFormat[0] = f;
+            CHECK(decodeEnvelope(unknownFormat, back, payload).code() == StatusCode::Corruption);
+        }
+    }
+}
+
+TEST_CASE("envelope format 3 names the type by its number in the log's dictionary") {
+    LogTypes types;
+    REQUIRE(*types.add("Orders.OrderPlaced") == 1);
+    REQUIRE(*types.add("Orders.OrderPaid") == 2);
+    CHECK(types.find("Orders.OrderPaid") == 2);
+    CHECK(types.find("Orders.Nope") == 0);
+    CHECK(types.name(0) == nullptr);
+    CHECK(types.name(3) == nullptr);
+    CHECK(*types.name(1) == "Orders.OrderPlaced");
+
+    const EventId root = requestId("req-1");
+    const EventId child = deriveEventId(root, 0);
+    const EventId grandchild = deriveEventId(child, 0);
+    for (const Envelope& shape :
+         {shaped(root, root, root), shaped(child, root, root), shaped(grandchild, child, root)}) {
+        Envelope e = shape;
+        e.type = "Orders.OrderPaid";
+        e.key.clear();
+        e.typeNumber = 2;
+        std::string rec;
+        encodeEnvelope(e, "payload", rec);
+        CHECK(static_cast<std::uint8_t>(rec[0]) == kEnvelopeFormat);
+        Envelope back;
+        std::string_view payload;
+        REQUIRE(decodeEnvelope(rec, back, payload, &types).isOk());
+        CHECK(payload == "payload");
+        checkSame(back, e);
+        CHECK(back.typeNumber == 2);
+        // One byte for the type where format 2 has its name and an empty key.
+        e.typeNumber = 0;
+        std::string named;
+        encodeEnvelope(e, "payload", named);
+        CHECK(named.size() == rec.size() + e.type.size() + 1);
+        // The same bytes again from what was read.
+        std::string again;
+        encodeEnvelope(back, "payload", again);
+        CHECK(again == rec);
+        for (std::size_t cut = 0; cut < rec.size() - 7; ++cut) {
+            CHECK_FALSE(
+                decodeEnvelope(std::string_view(rec).substr(0, cut), back, payload, &types).isOk());
+        }
+        // Without its log's dictionary, or with one that lacks the number, it cannot be read.
+        CHECK(decodeEnvelope(rec, back, payload).code() == StatusCode::Corruption);
+        LogTypes shorter;
+        REQUIRE(shorter.add("Orders.OrderPlaced"));
+        Status missing = decodeEnvelope(rec, back, payload, &shorter);
+        CHECK(missing.code() == StatusCode::Corruption);
+        CHECK(missing.message().find("type number 2") != std::string::npos);
+        // Type number 0 is no type.
+        std::string zero = rec;
+        zero[zero.size() - std::string_view("payload").size() - 1] = 0;
+        CHECK(decodeEnvelope(zero, back, payload, &types).code() == StatusCode::Corruption);
+    }
+}
+
+TEST_CASE("a log's dictionary of types: names, the file form, and what it refuses") {
+    LogTypes types;
+    REQUIRE(types.add("Orders.OrderPlaced"));
+    REQUIRE(types.add("Stock.Réservé"));
+    for (std::string_view bad :
+         {std::string_view(""), std::string_view("a\nb"), std::string_view("\xff\xfe"),
+          std::string_view("Orders.OrderPlaced")}) {
+        CHECK(types.add(bad).status().code() == StatusCode::InvalidArgument);
+    }
+    CHECK_FALSE(types.add(std::string(kMaxTypeBytes + 1, 'x')));
+    CHECK(types.size() == 2);
+
+    const std::string file = types.encode();
+    CHECK(file.rfind("flow log types 1\nOrders.OrderPlaced\nStock.Réservé\nchecksum ", 0) == 0);
+    LogTypes back;
+    REQUIRE(LogTypes::decode(file, "types", back).isOk());
+    CHECK(back.size() == 2);
+    CHECK(*back.name(2) == "Stock.Réservé");
+    REQUIRE(LogTypes::decode(LogTypes().encode(), "types", back).isOk());
+    CHECK(back.size() == 0);
+
+    // What the checksum line of `body` would be.
+    auto sealed = [](std::string body) {
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016" PRIx64,
+                      static_cast<std::uint64_t>(XXH3_64bits(body.data(), body.size())));
+        return body + "checksum " + hex + "\n";
+    };
+    CHECK(sealed("flow log types 1\nOrders.OrderPlaced\nStock.Réservé\n") == file);
+    auto refused = [](const std::string& text) {
+        LogTypes out;
+        Status st = LogTypes::decode(text, "DIR/types", out);
+        return st.code() == StatusCode::Corruption && st.message().rfind("DIR/types: ", 0) == 0;
+    };
+    std::string flipped = file;
+    flipped[20] ^= 1;
+    CHECK(refused(flipped));
+    CHECK(refused(file.substr(0, file.size() - 1)));
+    CHECK(refused(file.substr(0, file.find("checksum"))));
+    CHECK(refused(""));
+    CHECK(refused("flow log types 2\n"));
+    CHECK(refused(sealed("flow log types 2\nA.B\n")));
+    CHECK(refused(sealed("flow log types 1\nA.B\nA.B\n")));
+    CHECK(refused(sealed("flow log types 1\nA.B\n\n")));
+    CHECK(refused(sealed("flow log types 1\n\xff\n")));
+    CHECK(refused(sealed("flow log types 1\nA.B")));
+
+    SECTION("kept in the log's directory") {
+        testing::TempDir dir;
+        FileSystem& fs = posixFileSystem();
+        LogTypes loaded;
+        REQUIRE(LogTypes::load(fs, dir.path, loaded).isOk());
+        CHECK(loaded.size() == 0);
+        REQUIRE(types.save(fs, dir.path).isOk());
+        REQUIRE(LogTypes::load(fs, dir.path, loaded).isOk());
+        CHECK(loaded.size() == 2);
+        CHECK(loaded.find("Stock.Réservé") == 2);
+        std::string text;
+        REQUIRE(fs.readFile(dir.path + "/types", text).isOk());
+        CHECK(text == file);
+        REQUIRE(fs.writeFileAtomic(dir.path + "/types", flipped).isOk());
+        CHECK(LogTypes::load(fs, dir.path, loaded).code() == StatusCode::Corruption);
     }
 }
 

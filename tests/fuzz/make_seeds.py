@@ -32,9 +32,12 @@ def row(i):
             + varint(i % 3) + blob("caf\u00e9".encode()) + zigzag(3600000000))
 
 
+def envelope_head(i):
+    return zigzag(1704067200000000 + i) + varint(i) + varint(1) + varint(i) + varint(i % 3)
+
+
 def envelope_rest(i, payload):
-    return (zigzag(1704067200000000 + i) + varint(i) + varint(1) + varint(i) + varint(i % 3)
-            + blob(b"Fuzz.Event") + blob(b"order-%d" % i) + payload)
+    return envelope_head(i) + blob(b"Fuzz.Event") + blob(b"order-%d" % i) + payload
 
 
 def envelope1(i, payload):
@@ -55,6 +58,13 @@ def envelope2(i, payload):
     return b"\x02" + bytes([flags]) + ids + envelope_rest(i, payload)
 
 
+def envelope3(i, payload):
+    """Format 3: as format 2, then the type's number in the log's dictionary (the
+    decoder fuzzer's has two types) and no key."""
+    ids = envelope2(i, b"")[1:-len(envelope_rest(i, b""))]
+    return b"\x03" + ids + envelope_head(i) + varint(1 + i % 2) + payload
+
+
 def main():
     dec, log = sys.argv[1], sys.argv[2]
     for i in range(4):
@@ -62,6 +72,7 @@ def main():
         open(f"{dec}/row{i}", "wb").write(r)
         open(f"{dec}/env{i}", "wb").write(envelope1(i, r))
         open(f"{dec}/env2-{i}", "wb").write(envelope2(i, r))
+        open(f"{dec}/env3-{i}", "wb").write(envelope3(i, r))
     # Valid segments need the XXH3 frame checksum: the log fuzzer writes those seeds
     # itself (FLOW_FUZZ_SEED_DIR). Here only the bare segment header.
     header = b"FLOWSEG1" + struct.pack("<Q", 0)

@@ -38,12 +38,38 @@ public:
 
 class ServiceLog {
 public:
+    explicit ServiceLog(LogTypes types = {}) : types_(std::move(types)) {}
     virtual ~ServiceLog() = default;
     virtual Result<std::uint64_t> append(std::string_view record) = 0;
     virtual Status commit() = 0;
     virtual Status sync() = 0;
     virtual std::uint64_t end() const = 0;
     virtual Result<std::unique_ptr<Cursor>> open(std::uint64_t from) = 0;
+
+    /// The dictionary the log's records name their types by (format 3).
+    const LogTypes& types() const { return types_; }
+    /// The number of `type` in the dictionary. A new type is added, and the dictionary
+    /// kept (durably, for a log on disk), before it is returned: before any record names it.
+    Result<std::uint32_t> typeNumber(std::string_view type) {
+        if (std::uint32_t n = types_.find(type); n != 0) {
+            return n;
+        }
+        LogTypes next = types_;
+        auto n = next.add(type);
+        if (!n) {
+            return n.status();
+        }
+        FLOW_RT_TRY(keepTypes(next));
+        types_ = std::move(next);
+        return *n;
+    }
+
+protected:
+    /// Makes `types` the log's dictionary wherever the log keeps it.
+    virtual Status keepTypes(const LogTypes& /*types*/) { return Status::ok(); }
+
+private:
+    LogTypes types_;
 };
 
 class MemoryLog final : public ServiceLog {
@@ -154,8 +180,8 @@ public:
         FileLog& log_;
     };
 
-    DiskLog(std::unique_ptr<FileLog> log, std::string dir)
-        : log_(std::move(log)), dir_(std::move(dir)) {}
+    DiskLog(std::unique_ptr<FileLog> log, std::string dir, LogTypes types)
+        : ServiceLog(std::move(types)), log_(std::move(log)), dir_(std::move(dir)) {}
     Result<std::uint64_t> append(std::string_view record) override { return log_->append(record); }
     Status commit() override { return log_->commit(); }
     Status sync() override { return log_->sync(); }
@@ -174,6 +200,8 @@ public:
     }
 
 private:
+    Status keepTypes(const LogTypes& types) override { return types.save(posixFileSystem(), dir_); }
+
     std::unique_ptr<FileLog> log_;
     std::string dir_;
 };
@@ -308,8 +336,11 @@ template <>
 struct StateCodec<EvRow> {
     static void put(std::string& out, const EvRow& r) {
         StateCodec<OwnedRow>::put(out, r.row);
+        // Kept away from its log, the envelope names its type (format 2).
+        Envelope named = r.env;
+        named.typeNumber = 0;
         std::string env;
-        encodeEnvelope(r.env, "", env);
+        encodeEnvelope(named, "", env);
         putBytes(out, env);
     }
     static bool get(Reader& in, EvRow& r) {
@@ -366,7 +397,7 @@ struct Engine::Impl final : engine::Host {
             FLOW_RT_TRY(forEachRecord(*s.log, 0, [&](const std::string& rec, std::uint64_t) {
                 Envelope have;
                 std::string_view payload;
-                if (decodeEnvelope(rec, have, payload).isOk() && have.depth <= 1) {
+                if (decodeEnvelope(rec, have, payload, &s.log->types()).isOk() && have.depth <= 1) {
                     requests.insert(have.correlation);
                 }
                 return Status::ok();
@@ -469,6 +500,8 @@ struct Engine::Impl final : engine::Host {
         const plan::Service* plan = nullptr;
         std::int32_t id = -1;
         std::unique_ptr<ServiceLog> log;
+        /// By event type: its number in the log's dictionary, 0 until first written.
+        std::vector<std::uint32_t> typeNumbers;
         std::unique_ptr<Store> store;
         std::vector<Input> inputs;
         std::map<std::int32_t, std::vector<std::function<void(Live&)>>> consumers;
@@ -725,11 +758,15 @@ struct Engine::Impl final : engine::Host {
             }
         }
         const plan::Event& ev = p.events[static_cast<std::size_t>(type)];
+        auto number = typeNumber(s, type);
         e.seq = s.log->end();
         e.type = ev.name;
         e.version = static_cast<std::uint32_t>(ev.versions.back().version);
-        const std::string& record = encodeRecord(e, row);
-        auto seq = s.log->append(record);
+        if (number) {
+            e.typeNumber = *number;
+        }
+        auto seq =
+            number ? s.log->append(encodeRecord(e, row)) : Result<std::uint64_t>(number.status());
         if (!seq) {
             engine.errors_.push_back(
                 {"cannot append to the log of " + s.plan->name + ": " + seq.status().toString(),
@@ -1299,7 +1336,7 @@ struct Engine::Impl final : engine::Host {
         const plan::Event& def = p.events[static_cast<std::size_t>(in.type)];
         Envelope env;
         std::string_view payload;
-        FLOW_RT_TRY(decodeEnvelope(in.record, env, payload));
+        FLOW_RT_TRY(decodeEnvelope(in.record, env, payload, &logTypes(in.owner)));
         std::size_t vi = static_cast<std::size_t>(in.version);
         OwnedRow row;
         FLOW_RT_TRY(decodeAbiRow(p, layoutOf(p, def.versions[vi].layout), payload, row));
@@ -1319,6 +1356,24 @@ struct Engine::Impl final : engine::Host {
         ev.env.set(std::move(env), readsIds);
         ev.row = std::move(row);
         return Status::ok();
+    }
+
+    /// The dictionary of types of `owner`'s log.
+    const LogTypes& logTypes(std::int32_t owner) const {
+        return services[static_cast<std::size_t>(owner)].log->types();
+    }
+
+    /// The number `s`'s log names events of `type` by, added to its dictionary on first use.
+    Result<std::uint32_t> typeNumber(ServiceRt& s, std::int32_t type) {
+        std::uint32_t& n = s.typeNumbers[static_cast<std::size_t>(type)];
+        if (n == 0) {
+            auto added = s.log->typeNumber(p.events[static_cast<std::size_t>(type)].name);
+            if (!added) {
+                return added.status();
+            }
+            n = *added;
+        }
+        return n;
     }
 
     /// The decoded event at `seq` of `owner`'s log, if it is still kept.
@@ -1467,9 +1522,10 @@ struct Engine::Impl final : engine::Host {
             }
             in.cursorAt = in.seq + 1;
             std::string_view payload;
-            if (!decodeEnvelope(in.record, in.env, payload).isOk()) {
+            if (Status bad = decodeEnvelope(in.record, in.env, payload, &logTypes(in.owner));
+                !bad) {
                 engine.errors_.push_back({s.plan->name + ": a corrupt record in its input at seq " +
-                                              std::to_string(in.seq),
+                                              std::to_string(in.seq) + ": " + bad.message(),
                                           0});
                 stopped = true;
                 return false;
@@ -2005,6 +2061,7 @@ Status Engine::Impl::open() {
         ServiceRt& s = services[static_cast<std::size_t>(sp.id)];
         s.plan = &sp;
         s.id = sp.id;
+        s.typeNumbers.assign(p.events.size(), 0);
         if (o.dataDir.empty()) {
             s.log = std::make_unique<MemoryLog>();
             s.store = openMemoryStore("");
@@ -2023,7 +2080,9 @@ Status Engine::Impl::open() {
                                               " bytes",
                                           0});
             }
-            s.log = std::make_unique<DiskLog>(std::move(*log), dir + "/log");
+            LogTypes types;
+            FLOW_RT_TRY(LogTypes::load(posixFileSystem(), dir + "/log", types));
+            s.log = std::make_unique<DiskLog>(std::move(*log), dir + "/log", std::move(types));
             if (o.store == "rocksdb") {
                 auto st = openRocksStore(dir + "/state");
                 if (!st) {
@@ -2121,7 +2180,7 @@ Status Engine::Impl::open() {
             forEachRecord(*s.log, s.outputPos, [&](const std::string& rec, std::uint64_t seq) {
                 Envelope env;
                 std::string_view payload;
-                if (decodeEnvelope(rec, env, payload).isOk()) {
+                if (decodeEnvelope(rec, env, payload, &s.log->types()).isOk()) {
                     s.replayed.emplace(env.id, seq);
                 }
                 return Status::ok();
@@ -2139,7 +2198,7 @@ Status Engine::Impl::open() {
         if (cur && (*cur)->next(rec, seq).isOk()) {
             Envelope env;
             std::string_view payload;
-            if (decodeEnvelope(rec, env, payload).isOk()) {
+            if (decodeEnvelope(rec, env, payload, &s.log->types()).isOk()) {
                 ingest = std::max(ingest, env.ingest);
             }
         }
@@ -2214,8 +2273,14 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     e.time = time ? *time : clock_;
     e.ingest = m.ingest + 1;
     e.depth = 0;
+    auto number = m.typeNumber(owner, event);
+    if (!number) {
+        giveBack();
+        return number.status();
+    }
     e.seq = owner.log->end();
     e.type = ev.name;
+    e.typeNumber = *number;
     e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
     e.key.clear();  // the event's key is its key field, in the row (Envelope::key)
     if (reader != nullptr) {
@@ -2301,6 +2366,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
     } else {
         // What handlers will see: the row read through the upcasts.
         Impl::Input probe;
+        probe.owner = ev.service;
         probe.record = record;
         probe.type = event;
         probe.version = version;
@@ -2537,12 +2603,13 @@ Status Engine::Impl::eventsOf(ServiceRt& s, const std::function<bool(const Envel
     return forEachRecord(*s.log, 0, [&](const std::string& rec, std::uint64_t seq) {
         std::string_view payload;
         Envelope env;
-        FLOW_RT_TRY(decodeEnvelope(rec, env, payload));
+        FLOW_RT_TRY(decodeEnvelope(rec, env, payload, &s.log->types()));
         auto it = eventByName.find(env.type);
         if (it == eventByName.end() || !want(env)) {
             return Status::ok();
         }
         Input probe;
+        probe.owner = s.id;
         probe.record = rec;
         probe.seq = seq;
         probe.type = it->second;

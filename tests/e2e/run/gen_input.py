@@ -18,10 +18,10 @@ def main() -> None:
         t += rnd.randint(0, 3)
         time = f"{t}000000"
         r = rnd.random()
-        if r < 0.2 or not orders:
+        if r < 0.2:
             line = {"event": "Stock.StockAdjusted",
                     "data": {"product": rnd.choice(products), "delta": rnd.randint(1, 20)}}
-        elif r < 0.6:
+        elif r < 0.6 or not orders:
             oid = f"o{i}"
             qty, price = rnd.randint(1, 5), rnd.randint(1, 9)
             orders.append((oid, qty * price))

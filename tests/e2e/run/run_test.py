@@ -13,7 +13,11 @@ the shop estate, end to end, with the real executables:
 4. runtime errors (tests/lang/aggregates/sum_overflow.flow, whose sums overflow):
    --on-error=stop stops at the first failing event with status 1 and keeps none of its
    effects; a run with the default skip then goes on from there, skips each failing
-   event whole and ends with the same tables as one run with skip.
+   event whole and ends with the same tables as one run with skip;
+5. a data directory written before the logs kept a dictionary of types (records in
+   envelope format 2, each naming its type; tests/e2e/run/format2_shop.tar.gz, written
+   by rev 2e8bec6 from the shop and the input it holds) opens, and a run continues it:
+   the same tables and events as one run over all of its input.
 """
 import collections
 import json
@@ -23,9 +27,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 
-FLOWC, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+FLOWC, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 SHOP = os.path.join(SRC, "examples", "shop", "shop.flow")
 HERE = os.path.join(SRC, "tests", "e2e", "run")
 failures = []
@@ -37,8 +42,8 @@ def check(ok, what):
         failures.append(what)
 
 
-def flowc(*args, check_status=True):
-    r = subprocess.run([FLOWC, *args], capture_output=True, text=True, timeout=600)
+def flowc(*args, check_status=True, cwd=None):
+    r = subprocess.run([FLOWC, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
     if check_status and r.returncode != 0:
         sys.exit(f"flowc {' '.join(args)} exited {r.returncode}:\n{r.stderr}")
     return r
@@ -50,13 +55,13 @@ def fresh(name):
     return path
 
 
-def tables(data):
-    return flowc("dump", SHOP, "--data", data).stdout
+def tables(data, program=SHOP):
+    return flowc("dump", program, "--data", data).stdout
 
 
-def events(data):
+def events(data, program=SHOP):
     """Every stored event by id, and how many times each id is stored."""
-    lines = flowc("dump", SHOP, "--data", data, "--events").stdout.splitlines()
+    lines = flowc("dump", program, "--data", data, "--events").stdout.splitlines()
     by_id, count = {}, collections.Counter()
     for line in lines:
         e = json.loads(line)
@@ -193,12 +198,59 @@ def on_error():
     check(len(ids) == 16 and len(set(ids)) == 16, "... with each input event stored once")
 
 
+def old_format():
+    work = fresh("format2")
+    with tarfile.open(os.path.join(HERE, "format2_shop.tar.gz")) as t:
+        t.extractall(work, filter="data")
+    base = os.path.join(work, "format2")
+    shop = os.path.join(base, "shop.flow")
+    part1 = os.path.join(base, "part1.jsonl")
+    data = os.path.join(base, "data")
+    orders_log = os.path.join(data, "Orders", "log")
+    with open(os.path.join(orders_log, "00000000000000000000.seg"), "rb") as f:
+        old = f.read()
+    check(b"Orders.OrderPlaced" in old and not os.path.exists(os.path.join(orders_log, "types")),
+          "the old data directory's records name their types, and it has no dictionary")
+    # An input line's id is derived from the file's name as given, its line number and
+    # its text: the archive's data was written by `flowc run shop.flow --data data
+    # --input part1.jsonl` in its directory, so the runs here are made the same way.
+    before = tables(data, shop)
+    one = fresh("format2-one")
+    flowc("run", shop, "--data", one, "--input", "part1.jsonl", cwd=base)
+    check(before == tables(one, shop), "an old data directory reads as it was written")
+    flowc("run", shop, "--data", data, "--input", "part2.jsonl", cwd=base)
+    both = fresh("format2-both")
+    flowc("run", shop, "--data", both, "--input", "part1.jsonl", "--input", "part2.jsonl",
+          cwd=base)
+    check(tables(data, shop) == tables(both, shop),
+          "an old data directory continued: the same tables as one run")
+    got, count = events(data, shop)
+    check(got == events(both, shop)[0] and max(count.values()) == 1,
+          "... and the same events, each once")
+    flowc("run", shop, "--data", data, "--input", "part1.jsonl", cwd=base)
+    check(events(data, shop)[0] == got, "the old input again appends nothing")
+    with open(os.path.join(orders_log, "00000000000000000000.seg"), "rb") as f:
+        grown = f.read()
+    with open(os.path.join(orders_log, "types")) as f:
+        names = f.read().splitlines()
+    check(names[0] == "flow log types 1" and "Orders.OrderPlaced" in names[1:-1] and
+          names[-1].startswith("checksum "), "the continued log has a dictionary of types")
+    check(grown.count(b"Orders.OrderPlaced") == old.count(b"Orders.OrderPlaced"),
+          "its new records name their types by number")
+    with open(part1) as f:
+        placed = next(json.loads(line) for line in f if "OrderPlaced" in line)
+    story = flowc("trace", shop, "--data", data, placed["data"]["order_id"]).stdout
+    check("Orders emitted OrderPlaced " in story and "Stock emitted " in story,
+          "trace tells an order of the old records across services")
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     flowc("build", SHOP, "-o", os.path.join(WORK, "shop"))  # warm the cache
     scenario()
     continuation()
     on_error()
+    old_format()
     crashes()
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")

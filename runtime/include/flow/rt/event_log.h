@@ -5,7 +5,9 @@
 // (checksum: XXH3-64 of seq and record seeded with the length, low 32 bits)
 // a sparse offset index `<base seq>.idx` for every sealed segment, and `durable`, the
 // position up to which records are acknowledged, which readers in other processes use
-// as their high watermark. See docs/runtime.md for the recovery rules.
+// as their high watermark. See docs/runtime.md for the recovery rules. The log does not
+// look inside records; the engine keeps the dictionary its records' types are numbered
+// by in the same directory (`types`, LogTypes in envelope.h).
 #pragma once
 
 #include "flow/rt/file_system.h"
