@@ -212,6 +212,20 @@ const plan::Layout& layoutOf(const plan::Program& p, std::int32_t id) {
     return p.layouts[static_cast<std::size_t>(id)];
 }
 
+/// An int field of an ABI row: false if it is none.
+bool intField(const plan::Layout& l, const void* row, std::int32_t field, std::int64_t& out) {
+    const plan::Field& f = l.fields[static_cast<std::size_t>(field)];
+    const auto* at = static_cast<const std::uint8_t*>(row) + f.offset;
+    if (f.type.optional) {
+        if (*at == 0) {
+            return false;
+        }
+        at += 8;
+    }
+    std::memcpy(&out, at, sizeof out);
+    return true;
+}
+
 /// One field of an ABI row as a dynamic Value (what aggregates accumulate).
 Value fieldValue(const plan::Layout& l, const void* row, std::int32_t field) {
     const plan::Field& f = l.fields[static_cast<std::size_t>(field)];
@@ -1143,6 +1157,13 @@ struct Engine::Impl final : engine::Host {
                 s.arg = [field](const AggIn& in) {
                     return fieldValue(*in.args.layout(), in.args.data(), field);
                 };
+                const plan::Field& f = aggShape(d).args->fields[static_cast<std::size_t>(field)];
+                if (f.type.scalar == plan::Scalar::Int) {
+                    s.intField = field;
+                    s.intArg = [](const AggIn& in, std::int32_t at, std::int64_t& out) {
+                        return intField(*in.args.layout(), in.args.data(), at, out);
+                    };
+                }
             } else {
                 s.arg = [](const AggIn&) {
                     return Value{std::int64_t{1}};

@@ -31,6 +31,12 @@ template <typename R>
 struct AggSpec {
     AggKind kind = AggKind::Count;
     std::function<Value(const R&)> arg;
+    /// An int argument read without a Value (optional): sets `out` to the int `arg`
+    /// would return and returns true, or returns false where `arg` returns none. When
+    /// every aggregate of an operator is a count, or a sum or avg with `intArg`, the
+    /// operator adds events without Values (AggregateSet::addInts).
+    bool (*intArg)(const R& row, std::int32_t field, std::int64_t& out) = nullptr;
+    std::int32_t intField = -1;  // passed to intArg
 };
 
 /// Values with their multiplicities, ascending (min and max over a table). Behind a
@@ -277,11 +283,56 @@ template <typename R>
 class AggregateSet {
 public:
     explicit AggregateSet(std::vector<AggSpec<R>> specs) : specs_(std::move(specs)) {
+        ints_ = !specs_.empty();
         for (std::size_t i = 0; i < specs_.size(); ++i) {
-            if (specs_[i].kind == AggKind::First || specs_[i].kind == AggKind::Last) {
+            const AggKind k = specs_[i].kind;
+            if (k == AggKind::First || k == AggKind::Last) {
                 ordered_.push_back(i);
             }
+            const bool intSum = (k == AggKind::Sum || k == AggKind::Avg) && specs_[i].intArg;
+            ints_ = ints_ && (k == AggKind::Count || intSum);
         }
+    }
+
+    /// Whether addInts can take the events: every aggregate is a count, or a sum or avg
+    /// of an int read by AggSpec::intArg.
+    bool ints() const { return ints_; }
+
+    /// For ints(): what `fits(&g, nullptr, &plus)` and then `add(g, plus, seq, false)`
+    /// do with `plus = args(row)`, without making Values. False, and `g` unchanged, if an
+    /// int sum would leave 64 bits.
+    bool addInts(GroupAcc& g, const R& row) const {
+        const std::size_t n = specs_.size();
+        std::int64_t v = 0;
+        // A sum is int, or none in a group that has no value yet (then one int fits).
+        for (std::size_t i = 0; i < n && i < g.aggs.size(); ++i) {
+            const AggSpec<R>& s = specs_[i];
+            std::int64_t sum = 0;
+            if (s.kind != AggKind::Count && g.aggs[i].value.isInt() &&
+                s.intArg(row, s.intField, v) &&
+                __builtin_add_overflow(g.aggs[i].value.asInt(), v, &sum)) {
+                return false;
+            }
+        }
+        if (g.aggs.size() != n) {
+            g.aggs.resize(n);
+        }
+        ++g.rows;
+        for (std::size_t i = 0; i < n; ++i) {
+            const AggSpec<R>& s = specs_[i];
+            AggAcc& acc = g.aggs[i];
+            if (s.kind == AggKind::Count) {
+                ++acc.n;
+            } else if (s.intArg(row, s.intField, v)) {
+                if (acc.value.isInt()) {
+                    acc.value.setInt(acc.value.asInt() + v);  // checked above
+                    ++acc.n;
+                } else {
+                    accAdd(s.kind, acc, Value{v}, 0, false);
+                }
+            }
+        }
+        return true;
     }
 
     std::size_t size() const { return specs_.size(); }
@@ -368,6 +419,7 @@ public:
 private:
     std::vector<AggSpec<R>> specs_;
     std::vector<std::size_t> ordered_;
+    bool ints_ = false;
 };
 
 /// The default projection of a Row-keyed aggregate: the group key's columns, then the

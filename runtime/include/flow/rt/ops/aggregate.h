@@ -109,8 +109,14 @@ public:
     /// what prefetch(key) returned).
     [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes,
                               const std::size_t* hash = nullptr) {
-        Values args = aggs_.args(event);
         bool created = false;
+        if (!changes && aggs_.ints()) {
+            // Counts and int sums nobody watches: no Values, no rows.
+            GroupAcc& g = hash != nullptr ? acc_.upsertHashed(key, *hash, &created)
+                                          : acc_.upsert(key, &created);
+            return aggs_.addInts(g, event);
+        }
+        Values args = aggs_.args(event);
         GroupAcc& g =
             hash != nullptr ? acc_.upsertHashed(key, *hash, &created) : acc_.upsert(key, &created);
         if (!aggs_.fits(&g, nullptr, &args)) {
