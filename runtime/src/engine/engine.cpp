@@ -1386,15 +1386,17 @@ struct Engine::Impl final : engine::Host {
 
     /// The number `s`'s log names events of `type` by, added to its dictionary on first use.
     Result<std::uint32_t> typeNumber(ServiceRt& s, std::int32_t type) {
-        std::uint32_t& n = s.typeNumbers[static_cast<std::size_t>(type)];
-        if (n == 0) {
-            auto added = s.log->typeNumber(p.events[static_cast<std::size_t>(type)].name);
-            if (!added) {
-                return added.status();
-            }
-            n = *added;
+        if (std::uint32_t n = s.typeNumbers[static_cast<std::size_t>(type)]; n != 0) {
+            return n;
         }
-        return n;
+        return addTypeNumber(s, type);
+    }
+    [[gnu::noinline]] Result<std::uint32_t> addTypeNumber(ServiceRt& s, std::int32_t type) {
+        auto added = s.log->typeNumber(p.events[static_cast<std::size_t>(type)].name);
+        if (added) {
+            s.typeNumbers[static_cast<std::size_t>(type)] = *added;
+        }
+        return added;
     }
 
     /// The decoded event at `seq` of `owner`'s log, if it is still kept.
