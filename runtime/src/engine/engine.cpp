@@ -324,6 +324,11 @@ struct EvRow {
 struct AggIn {
     OwnedRow key;
     OwnedRow args;
+    /// When `args` was not made because every argument is an int field of the event
+    /// (AggShape::argsFromEvent): the event's row, and its field for each argument. Only
+    /// int aggregates read them (AggSpec::intArg), during the event.
+    const OwnedRow* event = nullptr;
+    const std::int32_t* eventFields = nullptr;
     bool operator==(const AggIn& o) const { return key == o.key && args == o.args; }
 };
 
@@ -1111,6 +1116,11 @@ struct Engine::Impl final : engine::Host {
         std::int32_t window = -1;
         OwnedRow noWindow;
         JoinAhead* joinAhead = nullptr;  // the first join's key, from its prefetcher
+        /// Set when the arguments kernel only copies int fields of the event (source 0,
+        /// of layout `argsEvent`): by argument, the event's field (-1: not an argument).
+        /// Int aggregates can then read the event instead of a row of arguments.
+        std::vector<std::int32_t> argsFromEvent;
+        const plan::Layout* argsEvent = nullptr;
     };
     std::map<const plan::Derived*, AggShape> aggShapes;
     const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
@@ -1122,10 +1132,10 @@ struct Engine::Impl final : engine::Host {
     /// `keyReady`: `in.key` is the group key already (a prefetcher computed it).
     template <typename OnKey>
     bool aggInputOf(const plan::Derived& d, Live& ev, AggIn& in, OnKey&& onKey,
-                    bool keyReady = false) {
+                    bool keyReady = false, bool intsOnly = false) {
         Tuple t = Tuple::of(ev);
         return joinTables(d, t, aggShape(d).joinAhead) && passes(d, t) &&
-               aggInputInto(d, t, in, onKey, keyReady);
+               aggInputInto(d, t, in, onKey, keyReady, intsOnly);
     }
 
     std::optional<AggIn> aggInput(const plan::Derived& d, const Tuple& t) {
@@ -1136,14 +1146,23 @@ struct Engine::Impl final : engine::Host {
         return in;
     }
 
+    /// `intsOnly`: the arguments are read only by int aggregates (AggSpec::intArg), which
+    /// can read them from the event (AggIn::event) instead of a row made for them.
     template <typename OnKey>
     bool aggInputInto(const plan::Derived& d, const Tuple& t, AggIn& in, OnKey&& onKey,
-                      bool keyReady = false) {
+                      bool keyReady = false, bool intsOnly = false) {
         const AggShape& shape = aggShape(d);
         if (!keyReady && !callInto(d, t, d.groupKey, shape.key, in.key)) {
             return false;
         }
         onKey(std::as_const(in.key));
+        in.event = nullptr;
+        if (intsOnly && shape.argsEvent != nullptr && !t.rows.empty() && t.rows[0] != nullptr &&
+            t.rows[0]->layout() == shape.argsEvent) {
+            in.event = t.rows[0];
+            in.eventFields = shape.argsFromEvent.data();
+            return true;
+        }
         return callInto(d, t, d.aggArgs, shape.args, in.args);
     }
 
@@ -1161,6 +1180,10 @@ struct Engine::Impl final : engine::Host {
                 if (f.type.scalar == plan::Scalar::Int) {
                     s.intField = field;
                     s.intArg = [](const AggIn& in, std::int32_t at, std::int64_t& out) {
+                        if (in.event != nullptr) {
+                            return intField(*in.event->layout(), in.event->data(),
+                                            in.eventFields[at], out);
+                        }
                         return intField(*in.args.layout(), in.args.data(), at, out);
                     };
                 }
@@ -1201,6 +1224,38 @@ struct Engine::Impl final : engine::Host {
     }
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
+
+    /// Sets shape.argsFromEvent when d's arguments kernel copies, into every argument an
+    /// aggregate reads, an int field of the event it reads (its source 0, no join).
+    void planArgsFromEvent(const plan::Derived& d, AggShape& shape) {
+        if (!d.joins.empty() || d.sources.empty() || d.sources[0].kind != plan::SourceKind::Event ||
+            d.aggArgs < 0 || static_cast<std::size_t>(d.aggArgs) >= copyPlans.size()) {
+            return;
+        }
+        const CopyPlan& cp = copyPlans[static_cast<std::size_t>(d.aggArgs)];
+        if (cp.steps.empty() || cp.out != shape.args) {
+            return;
+        }
+        std::vector<std::int32_t> from(shape.args->fields.size(), -1);
+        const plan::Layout* event = cp.steps.front().from;
+        for (const CopyPlan::Step& step : cp.steps) {
+            if (step.source != 0 || step.from != event) {
+                return;
+            }
+            from[static_cast<std::size_t>(step.to)] = step.field;
+        }
+        for (const plan::Aggregate& a : d.aggregates) {
+            if (a.argField < 0) {
+                continue;
+            }
+            const auto at = static_cast<std::size_t>(a.argField);
+            if (from[at] < 0 || shape.args->fields[at].type.scalar != plan::Scalar::Int) {
+                return;
+            }
+        }
+        shape.argsFromEvent = std::move(from);
+        shape.argsEvent = event;
+    }
 
     /// Counts the inputs Engine::ingest processes itself (never 0 for one).
     std::uint64_t directStamp = 0;
@@ -1279,10 +1334,11 @@ struct Engine::Impl final : engine::Host {
 
     /// Feeds a grouped view over events (StreamAggregate or ProjectedAggregate) its
     /// source's events, and its dependents its changes.
+    using ProjectedOp = ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>;
     template <typename Op>
     void consumeGrouped(ServiceRt& s, const plan::Derived& d, std::shared_ptr<Op> op) {
         std::int32_t target = d.target;
-        if constexpr (std::is_same_v<Op, ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>>) {
+        if constexpr (std::is_same_v<Op, ProjectedOp>) {
             // Its insert fails before it changes anything, and without dependents
             // (`changes` false) nothing runs after it.
             s.atomicConsumers.emplace(d.sources[0].id, target);
@@ -1308,6 +1364,12 @@ struct Engine::Impl final : engine::Host {
                 bool fetched = groupAhead != nullptr && runningDirect;
                 // (Asked whether the key is pure or not: it is taken for this event only.)
                 bool keyReady = keyAhead(groupAhead.get()) && pureKey;
+                const bool changes = !tables[static_cast<std::size_t>(target)].dependents.empty();
+                // Counts and int sums nobody watches read their arguments in the event.
+                bool intsOnly = false;
+                if constexpr (std::is_same_v<Op, ProjectedOp>) {
+                    intsOnly = !changes && op->ints();
+                }
                 if (!aggInputOf(
                         d, ev, *in,
                         [&](const OwnedRow& k) {
@@ -1315,13 +1377,14 @@ struct Engine::Impl final : engine::Host {
                                 op->prefetch(k);
                             }
                         },
-                        keyReady)) {
+                        keyReady, intsOnly)) {
                     return;
                 }
                 ops::Changes<OwnedRow, OwnedRow> out;
-                if (!op->insert(*in, in->key, out,
-                                !tables[static_cast<std::size_t>(target)].dependents.empty(),
-                                keyReady ? &groupAhead->hash : nullptr)) {
+                const bool added =
+                    op->insert(*in, in->key, out, changes, keyReady ? &groupAhead->hash : nullptr);
+                in->event = nullptr;
+                if (!added) {
                     report(FLOW_ERR_OVERFLOW, d.site);
                     return;
                 }
@@ -1762,6 +1825,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         shape.window = proj.args[2].layout;
         shape.noWindow = OwnedRow(&layoutOf(p, shape.window));
         shape.joinAhead = joinAheadOf(d);
+        planArgsFromEvent(d, shape);
     }
     TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
     if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {

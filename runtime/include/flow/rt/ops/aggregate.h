@@ -137,6 +137,10 @@ public:
     /// As StreamAggregate::prefetch.
     std::size_t prefetch(const K& key) { return acc_.prefetch(key); }
 
+    /// Whether insert without changes reads arguments only through AggSpec::intArg
+    /// (AggregateSet::ints).
+    bool ints() const { return aggs_.ints(); }
+
     /// The group's row, or null. The pointer stays valid until the group changes and is
     /// read again.
     const O* find(const K& key) {
