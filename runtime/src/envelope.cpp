@@ -133,7 +133,7 @@ constexpr std::uint8_t kKnownFlags = kCausationIsId | kCorrelationIsCausation;
 
 }  // namespace
 
-// ---- The log's dictionary of types --------------------------------------------------------------
+// ---- The log's dictionary of types -------------------------------------------------------------
 
 namespace {
 
@@ -244,8 +244,7 @@ Status LogTypes::save(FileSystem& fs, const std::string& dir) const {
     return fs.writeFileAtomic(joinPath(dir, kFileName), encode());
 }
 
-// ---- Envelopes
-// ------------------------------------------------------------------------------------
+// ---- Envelopes ---------------------------------------------------------------------------------
 
 void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out) {
     std::uint8_t flags = 0;

@@ -215,14 +215,11 @@ const plan::Layout& layoutOf(const plan::Program& p, std::int32_t id) {
 /// An int field of an ABI row: false if it is none.
 bool intField(const plan::Layout& l, const void* row, std::int32_t field, std::int64_t& out) {
     const plan::Field& f = l.fields[static_cast<std::size_t>(field)];
-    const auto* at = static_cast<const std::uint8_t*>(row) + f.offset;
-    if (f.type.optional) {
-        if (*at == 0) {
-            return false;
-        }
-        at += 8;
+    const auto* r = static_cast<const std::uint8_t*>(row);
+    if (!rowaccess::present(f, r)) {
+        return false;
     }
-    std::memcpy(&out, at, sizeof out);
+    out = rowaccess::readInt(r + rowaccess::valueOffset(f));
     return true;
 }
 

@@ -110,15 +110,12 @@ public:
     [[nodiscard]] bool insert(const R& event, const K& key, Changes<K, O>& out, bool changes,
                               const std::size_t* hash = nullptr) {
         bool created = false;
-        if (!changes && aggs_.ints()) {
-            // Counts and int sums nobody watches: no Values, no rows.
-            GroupAcc& g = hash != nullptr ? acc_.upsertHashed(key, *hash, &created)
-                                          : acc_.upsert(key, &created);
-            return aggs_.addInts(g, event);
-        }
-        Values args = aggs_.args(event);
         GroupAcc& g =
             hash != nullptr ? acc_.upsertHashed(key, *hash, &created) : acc_.upsert(key, &created);
+        if (!changes && aggs_.ints()) {
+            return aggs_.addInts(g, event);  // counts and int sums nobody watches: no Values
+        }
+        Values args = aggs_.args(event);
         if (!aggs_.fits(&g, nullptr, &args)) {
             return false;  // a group created here is empty, and one int always fits
         }
