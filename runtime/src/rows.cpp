@@ -8,6 +8,7 @@
 #include "flow/rt/codec.h"
 #include "row_access.h"
 
+#include <absl/hash/hash.h>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -339,50 +340,88 @@ std::size_t OwnedRow::hash() const {
 
 // ---- Equality, hashing, order -----------------------------------------------------------
 
+namespace {
+
+/// Whether field `fa` of row `ra` equals field `fb` (of the same type) of row `rb`.
+bool fieldEqual(const plan::Field& fa, const std::uint8_t* ra, const plan::Field& fb,
+                const std::uint8_t* rb) {
+    if (fa.type.optional) {
+        bool pa = ra[fa.offset] != 0;
+        if (pa != (rb[fb.offset] != 0)) {
+            return false;
+        }
+        if (!pa) {
+            return true;
+        }
+    }
+    const std::uint8_t* va = ra + valueOffset(fa);
+    const std::uint8_t* vb = rb + valueOffset(fb);
+    switch (fa.type.scalar) {
+    case plan::Scalar::Bool:
+        return (*va != 0) == (*vb != 0);
+    case plan::Scalar::Int:
+    case plan::Scalar::Timestamp:
+    case plan::Scalar::Duration:
+    case plan::Scalar::Enum:
+        return readInt(va) == readInt(vb);
+    case plan::Scalar::Float:
+        return compareFloats(readFloat(va), readFloat(vb)) == 0;
+    case plan::Scalar::String: {
+        FlowStr sa = readStr(va);
+        FlowStr sb = readStr(vb);
+        return sa.len == sb.len &&
+               (sa.len <= 0 || std::memcmp(sa.ptr, sb.ptr, static_cast<std::size_t>(sa.len)) == 0);
+    }
+    }
+    return true;
+}
+
+/// The running hash `h` with field `f` of row `r`.
+std::uint64_t mixField(std::uint64_t h, const plan::Field& f, const std::uint8_t* r) {
+    if (f.type.optional && r[f.offset] == 0) {
+        return mix(h, 0xA5A5A5A5A5A5A5A5ull);  // absent: distinct from every present 0
+    }
+    const std::uint8_t* v = r + valueOffset(f);
+    switch (f.type.scalar) {
+    case plan::Scalar::Bool:
+        return mix(h, *v != 0 ? 1 : 0);
+    case plan::Scalar::Int:
+    case plan::Scalar::Timestamp:
+    case plan::Scalar::Duration:
+    case plan::Scalar::Enum:
+        return mix(h, static_cast<std::uint64_t>(readInt(v)));
+    case plan::Scalar::Float: {
+        double d = readFloat(v);
+        if (d == 0) {
+            d = 0;  // -0.0 hashes as 0.0
+        } else if (std::isnan(d)) {
+            d = std::numeric_limits<double>::quiet_NaN();
+        }
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &d, 8);
+        return mix(h, bits);
+    }
+    case plan::Scalar::String: {
+        FlowStr s = readStr(v);
+        return mix(h, s.len > 0 ? XXH3_64bits(s.ptr, static_cast<std::size_t>(s.len))
+                                : 0x3C6EF372FE94F82Bull);
+    }
+    }
+    return h;
+}
+
+std::uint64_t hashSeed(const plan::Layout& layout) {
+    return 0x2545F4914F6CDD1Dull ^ layout.fields.size();
+}
+
+}  // namespace
+
 bool rowsEqual(const plan::Layout& layout, const void* a, const void* b) {
     const auto* ra = static_cast<const std::uint8_t*>(a);
     const auto* rb = static_cast<const std::uint8_t*>(b);
     for (const plan::Field& f : layout.fields) {
-        if (f.type.optional) {
-            bool pa = ra[f.offset] != 0;
-            if (pa != (rb[f.offset] != 0)) {
-                return false;
-            }
-            if (!pa) {
-                continue;
-            }
-        }
-        const std::uint8_t* va = ra + valueOffset(f);
-        const std::uint8_t* vb = rb + valueOffset(f);
-        switch (f.type.scalar) {
-        case plan::Scalar::Bool:
-            if ((*va != 0) != (*vb != 0)) {
-                return false;
-            }
-            break;
-        case plan::Scalar::Int:
-        case plan::Scalar::Timestamp:
-        case plan::Scalar::Duration:
-        case plan::Scalar::Enum:
-            if (readInt(va) != readInt(vb)) {
-                return false;
-            }
-            break;
-        case plan::Scalar::Float:
-            if (compareFloats(readFloat(va), readFloat(vb)) != 0) {
-                return false;
-            }
-            break;
-        case plan::Scalar::String: {
-            FlowStr sa = readStr(va);
-            FlowStr sb = readStr(vb);
-            if (sa.len != sb.len ||
-                (sa.len > 0 &&
-                 std::memcmp(sa.ptr, sb.ptr, static_cast<std::size_t>(sa.len)) != 0)) {
-                return false;
-            }
-            break;
-        }
+        if (!fieldEqual(f, ra, f, rb)) {
+            return false;
         }
     }
     return true;
@@ -390,44 +429,47 @@ bool rowsEqual(const plan::Layout& layout, const void* a, const void* b) {
 
 std::size_t hashRow(const plan::Layout& layout, const void* row) {
     const auto* r = static_cast<const std::uint8_t*>(row);
-    std::uint64_t h = 0x2545F4914F6CDD1Dull ^ layout.fields.size();
+    std::uint64_t h = hashSeed(layout);
     for (const plan::Field& f : layout.fields) {
-        if (f.type.optional && r[f.offset] == 0) {
-            h = mix(h, 0xA5A5A5A5A5A5A5A5ull);  // absent: distinct from every present 0
-            continue;
-        }
-        const std::uint8_t* v = r + valueOffset(f);
-        switch (f.type.scalar) {
-        case plan::Scalar::Bool:
-            h = mix(h, *v != 0 ? 1 : 0);
-            break;
-        case plan::Scalar::Int:
-        case plan::Scalar::Timestamp:
-        case plan::Scalar::Duration:
-        case plan::Scalar::Enum:
-            h = mix(h, static_cast<std::uint64_t>(readInt(v)));
-            break;
-        case plan::Scalar::Float: {
-            double d = readFloat(v);
-            if (d == 0) {
-                d = 0;  // -0.0 hashes as 0.0
-            } else if (std::isnan(d)) {
-                d = std::numeric_limits<double>::quiet_NaN();
-            }
-            std::uint64_t bits = 0;
-            std::memcpy(&bits, &d, 8);
-            h = mix(h, bits);
-            break;
-        }
-        case plan::Scalar::String: {
-            FlowStr s = readStr(v);
-            h = mix(h, s.len > 0 ? XXH3_64bits(s.ptr, static_cast<std::size_t>(s.len))
-                                 : 0x3C6EF372FE94F82Bull);
-            break;
-        }
-        }
+        h = mixField(h, f, r);
     }
     return static_cast<std::size_t>(h);
+}
+
+std::size_t hashFieldsOf(const FieldsOf& k) {
+    const auto* r = static_cast<const std::uint8_t*>(k.row);
+    std::uint64_t h = hashSeed(*k.layout);
+    for (std::size_t i = 0; i < k.layout->fields.size(); ++i) {
+        h = mixField(h, k.from->fields[static_cast<std::size_t>(k.fields[i])], r);
+    }
+    return static_cast<std::size_t>(h);
+}
+
+namespace {
+/// A row's hash, hashed as AbslHashValue(OwnedRow) hashes a row: by its hash().
+struct HashedAs {
+    std::size_t hash;
+    template <typename H>
+    friend H AbslHashValue(H h, const HashedAs& v) {
+        return H::combine(std::move(h), v.hash);
+    }
+};
+}  // namespace
+
+std::size_t tableHashOf(std::size_t rowHash) {
+    return absl::Hash<HashedAs>{}(HashedAs{rowHash});
+}
+
+bool rowEqualsFieldsOf(const void* keyRow, const FieldsOf& k) {
+    const auto* ra = static_cast<const std::uint8_t*>(keyRow);
+    const auto* rb = static_cast<const std::uint8_t*>(k.row);
+    for (std::size_t i = 0; i < k.layout->fields.size(); ++i) {
+        if (!fieldEqual(k.layout->fields[i], ra,
+                        k.from->fields[static_cast<std::size_t>(k.fields[i])], rb)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 int compareRows(const plan::Layout& layout, const void* a, const void* b) {

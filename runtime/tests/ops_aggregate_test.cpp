@@ -481,9 +481,12 @@ TEST_CASE("projected aggregates: the rows and changes of a stored view, through 
             auto key = [config](const Row& r) {
                 return config.key(r);
             };
+            // `probed` finds its groups by a key in another form (insertWith), in memory.
+            std::unique_ptr<ProjectedAggregate<Row, Row>> probed;
             auto open = [&](std::unique_ptr<Store>& store,
                             std::unique_ptr<StreamAggregate<Row, Row>>& stored,
                             std::unique_ptr<ProjectedAggregate<Row, Row>>& projected) {
+                probed.reset();
                 projected.reset();
                 stored.reset();
                 store.reset();
@@ -492,7 +495,10 @@ TEST_CASE("projected aggregates: the rows and changes of a stored view, through 
                     *store, "Svc.Stored", config.specs(), key, keyThenAggregates);
                 projected = std::make_unique<ProjectedAggregate<Row, Row>>(
                     *store, "Svc.Projected", config.specs(), key, keyThenAggregates);
+                probed = std::make_unique<ProjectedAggregate<Row, Row>>(
+                    *store, "Svc.Probed", config.specs(), key, keyThenAggregates);
                 REQUIRE(store->load().isOk());
+                CHECK(probed->inMemory() == (std::string(kind) == "memory"));
             };
             std::unique_ptr<Store> store;
             std::unique_ptr<StreamAggregate<Row, Row>> stored;
@@ -504,9 +510,27 @@ TEST_CASE("projected aggregates: the rows and changes of a stored view, through 
                 bool fail = chance(rng, 15);  // the event fails later on: rolled back
                 Changes<Row, Row> want, got;
                 store->beginUndo();
+                const bool isNew = stored->table().find(key(in)) == nullptr;
                 REQUIRE(stored->insert(in, want));
                 REQUIRE(projected->insert(in, got));
                 CHECK(got == want);
+                if (probed->inMemory()) {
+                    Changes<Row, Row> viaProbe;
+                    const Row k = key(in);
+                    int makes = 0;
+                    REQUIRE(probed->insertWith(
+                        in, probed->prefetch(k), [&](const Row& held) { return held == k; },
+                        [&]() -> const Row& {
+                            ++makes;
+                            return k;
+                        },
+                        viaProbe, true));
+                    CHECK(viaProbe == want);
+                    CHECK(makes == (isNew ? 1 : 0));
+                } else {
+                    Changes<Row, Row> viaInsert;
+                    REQUIRE(probed->insert(in, viaInsert));
+                }
                 // Read in the middle of the event: the rollback must not leave it stale.
                 const Row* mid = projected->find(key(in));
                 REQUIRE(mid != nullptr);
@@ -517,6 +541,11 @@ TEST_CASE("projected aggregates: the rows and changes of a stored view, through 
                 REQUIRE((after == nullptr) == (model == nullptr));
                 if (model != nullptr) {
                     CHECK(*after == *model);
+                }
+                const Row* afterProbed = probed->find(key(in));
+                REQUIRE((afterProbed == nullptr) == (model == nullptr));
+                if (model != nullptr) {
+                    CHECK(*afterProbed == *model);
                 }
                 if (i % 60 == 59) {
                     REQUIRE(store->checkpoint("").isOk());
@@ -529,6 +558,9 @@ TEST_CASE("projected aggregates: the rows and changes of a stored view, through 
             projected->forEach([&](const Row& k, const Row& r) { rows.emplace(k, r); });
             CHECK(rows == contents(stored->table()));
             CHECK(projected->size() == stored->table().size());
+            std::map<Row, Row> probedRows;
+            probed->forEach([&](const Row& k, const Row& r) { probedRows.emplace(k, r); });
+            CHECK(probedRows == rows);
         }
     }
 }

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <absl/hash/hash.h>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -284,6 +286,69 @@ TEST_CASE("rowsEqual/hashRow/compareRows agree, and ignore padding and absent va
         OwnedRow od(&l, d.data());
         CHECK((oa == od) == eq);
         CHECK(oa.hash() == hashRow(l, a.data()));
+    }
+}
+
+TEST_CASE("hashFieldsOf/rowEqualsFieldsOf: a key row described by another row's fields hashes "
+          "and compares as the key row made from them",
+          "[rows]") {
+    std::mt19937_64 rng(11);
+    for (int round = 0; round < 300; ++round) {
+        plan::Program program = programWithEnums();
+        std::vector<FieldDef> fields = randomFields(rng, program);
+        program.layouts.push_back(makeLayout(0, "Event", fields));
+        // The key: some of the event's fields, in another order.
+        std::vector<std::int32_t> picked;
+        std::vector<FieldDef> keyFields;
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            if (rng() % 2 == 0) {
+                picked.push_back(static_cast<std::int32_t>(i));
+            }
+        }
+        std::shuffle(picked.begin(), picked.end(), rng);
+        for (std::int32_t i : picked) {
+            keyFields.push_back(fields[static_cast<std::size_t>(i)]);
+        }
+        program.layouts.push_back(makeLayout(1, "Key", keyFields));
+        const plan::Layout& event = program.layouts[0];
+        const plan::Layout& key = program.layouts[1];
+        INFO("round " << round << ", " << picked.size() << " of " << fields.size() << " fields");
+
+        auto keyOf = [&](const OwnedRow& e) {
+            std::vector<OwnedRow::FieldFrom> from;
+            for (std::size_t i = 0; i < picked.size(); ++i) {
+                from.push_back({&e, picked[i], static_cast<std::int32_t>(i)});
+            }
+            OwnedRow k;
+            k.assignFields(&key, from);
+            return k;
+        };
+        const std::uint64_t seed = rng();
+        RawRow a(event);
+        {
+            std::mt19937_64 ra(seed);
+            randomize(a, program, ra);
+        }
+        OwnedRow ea(&event, a.data());
+        OwnedRow ka = keyOf(ea);
+        const FieldsOf fa{&key, &event, ea.data(), picked.data()};
+        CHECK(hashFieldsOf(fa) == hashRow(key, ka.data()));
+        CHECK(rowEqualsFieldsOf(ka.data(), fa));
+        // What the hash tables keep a row under.
+        CHECK(tableHashOf(hashFieldsOf(fa)) == absl::Hash<OwnedRow>{}(ka));
+
+        // Another event (half the time the same values): equal as fields exactly when
+        // equal as key rows.
+        RawRow b(event);
+        std::mt19937_64 rb(rng() % 2 == 0 ? seed : rng());
+        randomize(b, program, rb);
+        OwnedRow eb(&event, b.data());
+        OwnedRow kb = keyOf(eb);
+        const FieldsOf fb{&key, &event, eb.data(), picked.data()};
+        const bool equal = rowsEqual(key, ka.data(), kb.data());
+        CHECK(rowEqualsFieldsOf(ka.data(), fb) == equal);
+        CHECK(rowEqualsFieldsOf(kb.data(), fa) == equal);
+        CHECK(hashFieldsOf(fb) == hashRow(key, kb.data()));
     }
 }
 

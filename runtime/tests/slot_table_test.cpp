@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 
 using namespace flow::rt;
 
@@ -54,12 +55,30 @@ void randomOperations(std::uint64_t seed, int keys) {
                               (rng() % 4 == 0 ? std::string(40, 'x') : "");
             std::string value = std::to_string(step);
             switch (rng() % 8) {
-            case 0:
-            case 1: {
+            case 0: {
                 auto [v, made] = t.tryEmplace(key);
                 CHECK(made == (model.count(key) == 0));
                 CHECK(v->text == (made ? "" : model[key]));
                 v->text = value;
+                model[key] = value;
+                break;
+            }
+            case 1: {
+                // The key in another form (a view of it), made into a std::string only
+                // when it is not there.
+                const std::string_view view = key;
+                int makes = 0;
+                auto [entry, made] = t.tryEmplaceWith(
+                    t.hashOf(key), [&](const std::string& k) { return k == view; },
+                    [&] {
+                        ++makes;
+                        return std::string(view);
+                    });
+                CHECK(made == (model.count(key) == 0));
+                CHECK(makes == (made ? 1 : 0));
+                CHECK(*entry.first == key);
+                CHECK(entry.second->text == (made ? "" : model[key]));
+                entry.second->text = value;
                 model[key] = value;
                 break;
             }

@@ -1118,6 +1118,10 @@ struct Engine::Impl final : engine::Host {
         /// Int aggregates can then read the event instead of a row of arguments.
         std::vector<std::int32_t> argsFromEvent;
         const plan::Layout* argsEvent = nullptr;
+        /// Set when the group key kernel copies every key field from a field of the same
+        /// type of the event (of layout `keyEvent`): by key field, the event's field.
+        std::vector<std::int32_t> keyFromEvent;
+        const plan::Layout* keyEvent = nullptr;
     };
     std::map<const plan::Derived*, AggShape> aggShapes;
     const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
@@ -1222,24 +1226,36 @@ struct Engine::Impl final : engine::Host {
 
     void setUpDerived(ServiceRt& s, const plan::Derived& d);
 
-    /// Sets shape.argsFromEvent when d's arguments kernel copies, into every argument an
-    /// aggregate reads, an int field of the event it reads (its source 0, no join).
-    void planArgsFromEvent(const plan::Derived& d, AggShape& shape) {
+    /// When `kernel` only copies fields of the event `d` reads (its source 0, no join)
+    /// into a row of layout `out`: by field of `out`, the event's field it copies (-1:
+    /// none), and the event's layout. Else ({}, null).
+    std::pair<std::vector<std::int32_t>, const plan::Layout*>
+    copiedFromEvent(const plan::Derived& d, std::int32_t kernel, const plan::Layout* out) const {
         if (!d.joins.empty() || d.sources.empty() || d.sources[0].kind != plan::SourceKind::Event ||
-            d.aggArgs < 0 || static_cast<std::size_t>(d.aggArgs) >= copyPlans.size()) {
-            return;
+            kernel < 0 || static_cast<std::size_t>(kernel) >= copyPlans.size()) {
+            return {};
         }
-        const CopyPlan& cp = copyPlans[static_cast<std::size_t>(d.aggArgs)];
-        if (cp.steps.empty() || cp.out != shape.args) {
-            return;
+        const CopyPlan& cp = copyPlans[static_cast<std::size_t>(kernel)];
+        if (cp.steps.empty() || cp.out != out) {
+            return {};
         }
-        std::vector<std::int32_t> from(shape.args->fields.size(), -1);
+        std::vector<std::int32_t> from(out->fields.size(), -1);
         const plan::Layout* event = cp.steps.front().from;
         for (const CopyPlan::Step& step : cp.steps) {
             if (step.source != 0 || step.from != event) {
-                return;
+                return {};
             }
             from[static_cast<std::size_t>(step.to)] = step.field;
+        }
+        return {std::move(from), event};
+    }
+
+    /// Sets shape.argsFromEvent when d's arguments kernel copies, into every argument an
+    /// aggregate reads, an int field of the event it reads (its source 0, no join).
+    void planArgsFromEvent(const plan::Derived& d, AggShape& shape) {
+        auto [from, event] = copiedFromEvent(d, d.aggArgs, shape.args);
+        if (event == nullptr) {
+            return;
         }
         for (const plan::Aggregate& a : d.aggregates) {
             if (a.argField < 0) {
@@ -1252,6 +1268,28 @@ struct Engine::Impl final : engine::Host {
         }
         shape.argsFromEvent = std::move(from);
         shape.argsEvent = event;
+    }
+
+    /// Sets shape.keyFromEvent when d's group key kernel copies every field of the key
+    /// from a field of the same type of the event it reads: its groups can then be found
+    /// by the event's fields (FieldsOf), without a key row.
+    void planKeyFromEvent(const plan::Derived& d, AggShape& shape) {
+        auto [from, event] = copiedFromEvent(d, d.groupKey, shape.key);
+        if (event == nullptr) {
+            return;
+        }
+        for (std::size_t i = 0; i < from.size(); ++i) {
+            if (from[i] < 0) {
+                return;
+            }
+            const plan::Type& a = event->fields[static_cast<std::size_t>(from[i])].type;
+            const plan::Type& b = shape.key->fields[i].type;
+            if (a.scalar != b.scalar || a.optional != b.optional) {
+                return;
+            }
+        }
+        shape.keyFromEvent = std::move(from);
+        shape.keyEvent = event;
     }
 
     /// Counts the inputs Engine::ingest processes itself (never 0 for one).
@@ -1322,6 +1360,73 @@ struct Engine::Impl final : engine::Host {
         return ready;
     }
 
+    using ProjectedOp = ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>;
+
+    /// The group key of `ev` as fields of it (AggShape::keyFromEvent), or null when `ev`
+    /// is not of the layout the key copies from.
+    static std::optional<FieldsOf> keyFields(const AggShape& shape, const Live& ev) {
+        if (ev.row.layout() != shape.keyEvent) {
+            return std::nullopt;
+        }
+        return FieldsOf{shape.key, shape.keyEvent, ev.row.data(), shape.keyFromEvent.data()};
+    }
+
+    /// prefetchGroup of a key found by the event's fields: no key row is made.
+    [[gnu::noinline]] void prefetchByFields(const AggShape& shape, const Live& ev,
+                                            GroupAhead& ahead, ProjectedOp& op) {
+        ahead.stamp = 0;
+        if (auto k = keyFields(shape, ev)) {
+            ahead.hash = tableHashOf(hashFieldsOf(*k));
+            op.prefetchHashed(ahead.hash);
+            ahead.stamp = directStamp;  // the consumer takes it for this event only
+        }
+    }
+
+    /// consumeGrouped's consumer of a view whose groups are found by the event's fields
+    /// (AggShape::keyFromEvent).
+    void consumeByFields(const plan::Derived& d, Live& ev, AggIn& in, GroupAhead& ahead,
+                         ProjectedOp& op, std::int32_t target) {
+        const AggShape& shape = aggShape(d);
+        const bool hashReady = keyAhead(&ahead);
+        // (Events are read in their latest version, the one the key copies from: a row of
+        // another layout would take the kernel's way.)
+        std::optional<FieldsOf> k = keyFields(shape, ev);
+        const bool changes = !tables[static_cast<std::size_t>(target)].dependents.empty();
+        // Counts and int sums nobody watches read their arguments in the event.
+        const bool intsOnly = !changes && op.ints();
+        if (!aggInputOf(
+                d, ev, in, [](const OwnedRow&) {}, k.has_value(), intsOnly)) {
+            return;
+        }
+        ops::Changes<OwnedRow, OwnedRow> out;
+        bool added = false;
+        if (!k) {
+            added = op.insert(in, in.key, out, changes);
+        } else {
+            const std::size_t hash = hashReady ? ahead.hash : tableHashOf(hashFieldsOf(*k));
+            added = op.insertWith(
+                in, hash, [&](const OwnedRow& key) { return rowEqualsFieldsOf(key.data(), *k); },
+                [&]() -> const OwnedRow& {
+                    absl::InlinedVector<OwnedRow::FieldFrom, 4> from;
+                    for (std::size_t i = 0; i < shape.keyFromEvent.size(); ++i) {
+                        from.push_back(
+                            {&ev.row, shape.keyFromEvent[i], static_cast<std::int32_t>(i)});
+                    }
+                    in.key.assignFields(shape.key, from);
+                    return in.key;
+                },
+                out, changes);
+        }
+        in.event = nullptr;
+        if (!added) {
+            report(FLOW_ERR_OVERFLOW, d.site);
+            return;
+        }
+        for (const RowChange& c : out) {
+            propagate(target, c);
+        }
+    }
+
     std::vector<std::function<void(const Live&)>>& prefetchersOf(ServiceRt& s, std::int32_t type) {
         if (s.prefetchers.size() <= static_cast<std::size_t>(type)) {
             s.prefetchers.resize(p.events.size());
@@ -1331,7 +1436,6 @@ struct Engine::Impl final : engine::Host {
 
     /// Feeds a grouped view over events (StreamAggregate or ProjectedAggregate) its
     /// source's events, and its dependents its changes.
-    using ProjectedOp = ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>;
     template <typename Op>
     void consumeGrouped(ServiceRt& s, const plan::Derived& d, std::shared_ptr<Op> op) {
         std::int32_t target = d.target;
@@ -1343,6 +1447,23 @@ struct Engine::Impl final : engine::Host {
         // The input's rows are reused from event to event (a consumer is never re-entered).
         auto in = std::make_shared<AggIn>();
         std::shared_ptr<GroupAhead> groupAhead;
+        if constexpr (std::is_same_v<Op, ProjectedOp>) {
+            // A key that only copies fields of the event: groups are found by those fields
+            // (FieldsOf), and a key row is made only for a new group.
+            if (!aggShape(d).keyFromEvent.empty() && op->inMemory()) {
+                groupAhead = std::make_shared<GroupAhead>();
+                const AggShape* shape = &aggShape(d);
+                prefetchersOf(s, d.sources[0].id)
+                    .push_back([this, shape, op, groupAhead](const Live& ev) {
+                        prefetchByFields(*shape, ev, *groupAhead, *op);
+                    });
+                s.consumers[d.sources[0].id].push_back(
+                    [this, &d, op, target, in, groupAhead](Live& ev) {
+                        consumeByFields(d, ev, *in, *groupAhead, *op, target);
+                    });
+                return;
+            }
+        }
         if (d.joins.empty() && probeInPlace) {
             // In memory, the group's slot, from the key alone (a failed kernel fetches nothing: the
             // consumer reports it).
@@ -1823,6 +1944,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         shape.noWindow = OwnedRow(&layoutOf(p, shape.window));
         shape.joinAhead = joinAheadOf(d);
         planArgsFromEvent(d, shape);
+        planKeyFromEvent(d, shape);
     }
     TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
     if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {

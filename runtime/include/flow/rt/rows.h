@@ -96,6 +96,22 @@ private:
 /// value with 0.0 == -0.0, absent optionals equal regardless of padding).
 bool rowsEqual(const plan::Layout& layout, const void* a, const void* b);
 std::size_t hashRow(const plan::Layout& layout, const void* row);
+/// A row described by another row's fields: field i of `layout` is field `fields[i]` of
+/// `row` (of layout `from`), of the same type (optional or not alike). The engine probes a
+/// table with an event's fields this way, where a group key only copies them, without
+/// copying them into a key row first.
+struct FieldsOf {
+    const plan::Layout* layout;
+    const plan::Layout* from;
+    const void* row;
+    const std::int32_t* fields;
+};
+/// hashRow(*k.layout, the row k describes), and rowsEqual(*k.layout, keyRow, that row).
+std::size_t hashFieldsOf(const FieldsOf& k);
+bool rowEqualsFieldsOf(const void* keyRow, const FieldsOf& k);
+/// What the hash tables' hash of an OwnedRow (absl::Hash<OwnedRow>) makes of its hash():
+/// the table's hash of a row known by hashFieldsOf.
+std::size_t tableHashOf(std::size_t rowHash);
 /// Orders rows field by field (for `order by` and deterministic dumps).
 int compareRows(const plan::Layout& layout, const void* a, const void* b);
 

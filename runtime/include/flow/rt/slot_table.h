@@ -107,6 +107,18 @@ public:
     /// The value under `key`, made (value-initialised) if there is none: (value, made).
     std::pair<V*, bool> tryEmplace(const K& key) { return tryEmplaceHashed(key, hash_(key)); }
     std::pair<V*, bool> tryEmplaceHashed(const K& key, std::size_t h) {
+        auto [slot, made] = tryEmplaceWith(
+            h, [&](const K& k) { return eq_(k, key); }, [&]() -> const K& { return key; });
+        return {slot.second, made};
+    }
+
+    /// tryEmplaceHashed of a key given by its hash `h` (hashOf's) and `is(k)`, true of
+    /// the stored key k that equals it, instead of a K: a table can be probed by a key in
+    /// another form (OwnedRow keys by an event's fields, FieldsOf). `make()` returns the
+    /// key as a K, to be copied into the table, only when it is not there. Returns the
+    /// stored key and its value, and whether they were made.
+    template <typename Is, typename Make>
+    std::pair<std::pair<const K*, V*>, bool> tryEmplaceWith(std::size_t h, Is&& is, Make&& make) {
         if ((used_ + 1) * 4 > capacity() * 3) {
             rehash(size_ + 1);
         }
@@ -120,8 +132,8 @@ public:
             }
             if (at == kTombstone) {
                 free = free != kNone ? free : i;
-            } else if (at == c && eq_(slots_[i].key(), key)) {
-                return {&slots_[i].value(), false};
+            } else if (at == c && is(std::as_const(slots_[i].key()))) {
+                return {{&slots_[i].key(), &slots_[i].value()}, false};
             }
         }
         if (free == kNone) {
@@ -129,7 +141,7 @@ public:
             ++used_;   // (a tombstone taken again was counted already)
         }
         Slot& s = slots_[free];
-        ::new (static_cast<void*>(&s.keyStore)) K(key);
+        ::new (static_cast<void*>(&s.keyStore)) K(make());
         try {
             s.cell.make();
         } catch (...) {
@@ -138,7 +150,7 @@ public:
         }
         ctrl_[free] = c;
         ++size_;
-        return {&s.value(), true};
+        return {{&s.key(), &s.value()}, true};
     }
 
     /// Sets `key`'s value to `value`, made or replaced.

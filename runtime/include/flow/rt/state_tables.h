@@ -71,6 +71,22 @@ public:
         }
         return *value;
     }
+    /// upsertHashed of a key given by its hash and a predicate (SlotTable::tryEmplaceWith):
+    /// the stored key and its value.
+    template <typename Is, typename Make>
+    std::pair<const K*, V*> upsertWith(std::size_t hash, Is&& is, Make&& make, bool* created) {
+        auto [entry, inserted] =
+            rows_.tryEmplaceWith(hash, std::forward<Is>(is), std::forward<Make>(make));
+        if (undo_.recording()) {
+            undo_.record(this, *entry.first, inserted ? nullptr : entry.second);
+        }
+        if (created != nullptr) {
+            *created = inserted;
+        }
+        return entry;
+    }
+    /// prefetch of the key hashOf would give `hash`.
+    void prefetchHashed(std::size_t hash) { rows_.prefetchHashed(hash); }
     bool erase(const K& key) override {
         if (undo_.recording()) {
             const V* value = rows_.find(key);

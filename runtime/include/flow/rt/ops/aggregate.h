@@ -112,24 +112,25 @@ public:
         bool created = false;
         GroupAcc& g =
             hash != nullptr ? acc_.upsertHashed(key, *hash, &created) : acc_.upsert(key, &created);
-        if (!changes && aggs_.ints()) {
-            return aggs_.addInts(g, event);  // counts and int sums nobody watches: no Values
-        }
-        Values args = aggs_.args(event);
-        if (!aggs_.fits(&g, nullptr, &args)) {
-            return false;  // a group created here is empty, and one int always fits
-        }
-        std::optional<O> before;
-        if (changes && !created) {
-            before = project_(key, aggs_.results(g));
-        }
-        aggs_.add(g, args, g.rows, false);
-        if (changes) {
-            emitChange(out, key, std::move(before),
-                       std::optional<O>(project_(key, aggs_.results(g))));
-        }
-        return true;
+        return add(event, key, g, created, out, changes);
     }
+
+    /// Whether the accumulators are in memory, where insertWith can find a group by a key
+    /// in another form.
+    bool inMemory() const { return memory_ != nullptr; }
+    /// insert of the key known by `hash` (the table's hash of it, as prefetch returns) and
+    /// `is` (MemoryTable::upsertWith): the key is made (`make`) only for a new group. Only
+    /// when inMemory().
+    template <typename Is, typename Make>
+    [[nodiscard]] bool insertWith(const R& event, std::size_t hash, Is&& is, Make&& make,
+                                  Changes<K, O>& out, bool changes) {
+        bool created = false;
+        auto [key, g] =
+            memory_->upsertWith(hash, std::forward<Is>(is), std::forward<Make>(make), &created);
+        return add(event, *key, *g, created, out, changes);
+    }
+    /// prefetch of the key the table hashes as `hash`. Only when inMemory().
+    void prefetchHashed(std::size_t hash) { memory_->prefetchHashed(hash); }
 
     /// As StreamAggregate::prefetch.
     std::size_t prefetch(const K& key) { return acc_.prefetch(key); }
@@ -163,10 +164,33 @@ public:
     std::size_t size() { return acc_.size(); }
 
 private:
+    /// Adds `event` to the group `key`, whose accumulators are `g` (`created`: just made).
+    bool add(const R& event, const K& key, GroupAcc& g, bool created, Changes<K, O>& out,
+             bool changes) {
+        if (!changes && aggs_.ints()) {
+            return aggs_.addInts(g, event);  // counts and int sums nobody watches: no Values
+        }
+        Values args = aggs_.args(event);
+        if (!aggs_.fits(&g, nullptr, &args)) {
+            return false;  // a group created here is empty, and one int always fits
+        }
+        std::optional<O> before;
+        if (changes && !created) {
+            before = project_(key, aggs_.results(g));
+        }
+        aggs_.add(g, args, g.rows, false);
+        if (changes) {
+            emitChange(out, key, std::move(before),
+                       std::optional<O>(project_(key, aggs_.results(g))));
+        }
+        return true;
+    }
+
     AggregateSet<R> aggs_;
     GroupKeyFn groupKey_;
     ProjectFn project_;
     StateTable<K, GroupAcc>& acc_;
+    MemoryTable<K, GroupAcc>* memory_ = dynamic_cast<MemoryTable<K, GroupAcc>*>(&acc_);
     absl::node_hash_map<K, std::pair<GroupAcc, O>> read_;
 };
 
