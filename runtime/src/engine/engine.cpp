@@ -1364,18 +1364,18 @@ struct Engine::Impl final : engine::Host {
 
     /// The group key of `ev` as fields of it (AggShape::keyFromEvent), or null when `ev`
     /// is not of the layout the key copies from.
-    static std::optional<FieldsOf> keyFields(const AggShape& shape, const Live& ev) {
-        if (ev.row.layout() != shape.keyEvent) {
+    static std::optional<FieldsOf> keyFields(const AggShape& shape, const OwnedRow& row) {
+        if (row.layout() != shape.keyEvent) {
             return std::nullopt;
         }
-        return FieldsOf{shape.key, shape.keyEvent, ev.row.data(), shape.keyFromEvent.data()};
+        return FieldsOf{shape.key, shape.keyEvent, row.data(), shape.keyFromEvent.data()};
     }
 
     /// prefetchGroup of a key found by the event's fields: no key row is made.
     [[gnu::noinline]] void prefetchByFields(const AggShape& shape, const Live& ev,
                                             GroupAhead& ahead, ProjectedOp& op) {
         ahead.stamp = 0;
-        if (auto k = keyFields(shape, ev)) {
+        if (auto k = keyFields(shape, ev.row)) {
             ahead.hash = tableHashOf(hashFieldsOf(*k));
             op.prefetchHashed(ahead.hash);
             ahead.stamp = directStamp;  // the consumer takes it for this event only
@@ -1390,7 +1390,7 @@ struct Engine::Impl final : engine::Host {
         const bool hashReady = keyAhead(&ahead);
         // (Events are read in their latest version, the one the key copies from: a row of
         // another layout would take the kernel's way.)
-        std::optional<FieldsOf> k = keyFields(shape, ev);
+        std::optional<FieldsOf> k = keyFields(shape, ev.row);
         const bool changes = !tables[static_cast<std::size_t>(target)].dependents.empty();
         // Counts and int sums nobody watches read their arguments in the event.
         const bool intsOnly = !changes && op.ints();
