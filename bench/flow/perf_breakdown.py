@@ -84,7 +84,7 @@ PHASES = [
     ("emit derived events (encode, log append)", r"Engine::Impl::(emit|emitCaptured)\b"),
     ("read inputs (log cursor, envelope and row decode)", r"Engine::Impl::(peek|decode)\b"),
     ("prefetch (keys computed, slots fetched before an input is admitted)",
-     r"Engine::Impl::prefetch(Group|Joined)\b"),
+     r"Engine::Impl::prefetch(Group|Joined|ByFields)\b"),
     ("operators (handlers, aggregates, joins, kernels)", r"Engine::Impl::(process|run)\b"),
     ("ingest (encode, log append, dedup set, emitted() copy)", r"Engine::ingest"),
     ("other (wave loop, clearEmitted, harness)", r""),

@@ -246,7 +246,13 @@ Status LogTypes::save(FileSystem& fs, const std::string& dir) const {
 
 // ---- Envelopes ---------------------------------------------------------------------------------
 
-void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out) {
+std::size_t envelopeBound(const Envelope& env) {
+    // The format and flags, the ids, six varints, and the type and key by name.
+    return 2 + 3 * 16 + 6 * wire::kMaxVarint +
+           (env.typeNumber != 0 ? 0 : wire::bytesBound(env.type) + wire::bytesBound(env.key));
+}
+
+char* writeEnvelope(char* p, const Envelope& env) {
     std::uint8_t flags = 0;
     if (env.causation == env.id) {
         flags |= kCausationIsId;
@@ -255,12 +261,6 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
         flags |= kCorrelationIsCausation;
     }
     const bool numbered = env.typeNumber != 0;
-    // One growth of `out` for the whole envelope: the ids, six varints and the strings.
-    wire::Room room(out,
-                    2 + 3 * 16 + 6 * wire::kMaxVarint +
-                        (numbered ? 0 : wire::bytesBound(env.type) + wire::bytesBound(env.key)) +
-                        payload.size());
-    char* p = room.at();
     *p++ = static_cast<char>(numbered ? kEnvelopeFormat : kEnvelopeFormat2);
     *p++ = static_cast<char>(flags);
     p = wire::fixed64(p, env.id.hi);
@@ -284,6 +284,13 @@ void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& 
         p = wire::bytes(p, env.type);
         p = wire::bytes(p, env.key);
     }
+    return p;
+}
+
+void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out) {
+    // One growth of `out` for the whole record.
+    wire::Room room(out, envelopeBound(env) + payload.size());
+    char* p = writeEnvelope(room.at(), env);
     if (!payload.empty()) {
         std::memcpy(p, payload.data(), payload.size());
         p += payload.size();

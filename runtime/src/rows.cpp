@@ -518,15 +518,19 @@ int compareRows(const plan::Layout& layout, const void* a, const void* b) {
 
 // ---- The binary format (codec.h) --------------------------------------------------------
 
-void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out) {
+std::size_t abiRowBound(const plan::Layout& layout, const void* row) {
+    // Its bitmap (at most a bit per field), then each field at its longest.
     const auto* r = static_cast<const std::uint8_t*>(row);
-    // The most the row takes: its bitmap, then each field at its longest. `out` grows once.
+    return (layout.fields.size() + 7) / 8 + layout.fields.size() * wire::kMaxVarint +
+           stringBytes(layout, r);
+}
+
+char* writeAbiRow(char* p, const plan::Layout& layout, const void* row) {
+    const auto* r = static_cast<const std::uint8_t*>(row);
     const std::size_t bitmapBytes = (optionalCount(layout) + 7) / 8;
-    wire::Room room(out,
-                    bitmapBytes + layout.fields.size() * wire::kMaxVarint + stringBytes(layout, r));
-    char* bitmap = room.at();
+    char* bitmap = p;
     std::memset(bitmap, 0, bitmapBytes);
-    char* p = bitmap + bitmapBytes;
+    p += bitmapBytes;
     std::size_t opt = 0;
     for (const plan::Field& f : layout.fields) {
         if (f.type.optional) {
@@ -564,7 +568,12 @@ void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out)
         }
         }
     }
-    room.done(p);
+    return p;
+}
+
+void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out) {
+    wire::Room room(out, abiRowBound(layout, row));  // `out` grows once
+    room.done(writeAbiRow(room.at(), layout, row));
 }
 
 Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout,

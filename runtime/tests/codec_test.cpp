@@ -236,6 +236,49 @@ void checkSame(const Envelope& a, const Envelope& b) {
 
 }  // namespace
 
+TEST_CASE("writeEnvelope writes encodeEnvelope's bytes, within envelopeBound, at every extreme") {
+    std::mt19937_64 rng(5);
+    for (int round = 0; round < 2000; ++round) {
+        Envelope e;
+        auto id = [&] {
+            return EventId{rng(), rng()};
+        };
+        e.id = id();
+        // The ids that equal another are left out: all the cases.
+        e.causation = rng() % 2 == 0 ? e.id : id();
+        e.correlation = rng() % 2 == 0 ? e.causation : id();
+        auto extreme = [&]() -> std::uint64_t {
+            switch (rng() % 4) {
+            case 0:
+                return 0;
+            case 1:
+                return ~std::uint64_t{0};
+            case 2:
+                return std::uint64_t{1} << (rng() % 64);
+            default:
+                return rng();
+            }
+        };
+        e.time = static_cast<std::int64_t>(extreme());
+        e.seq = extreme();
+        e.ingest = extreme();
+        e.version = static_cast<std::uint32_t>(extreme());
+        e.depth = static_cast<std::uint32_t>(extreme());
+        e.typeNumber = rng() % 2 == 0 ? 0 : static_cast<std::uint32_t>(extreme());
+        e.type = std::string(rng() % 300, 't');
+        e.key = std::string(rng() % 300, 'k');
+        INFO("round " << round);
+        std::string encoded;
+        encodeEnvelope(e, {}, encoded);
+        std::string written(envelopeBound(e) + 16, '\xEE');
+        char* end = writeEnvelope(written.data(), e);
+        const auto n = static_cast<std::size_t>(end - written.data());
+        CHECK(n <= envelopeBound(e));
+        CHECK(written.substr(0, n) == encoded);
+        CHECK(written.substr(envelopeBound(e)) == std::string(16, '\xEE'));  // nothing past it
+    }
+}
+
 TEST_CASE("envelope format 2 (the type by name) leaves out the ids that equal another, and "
           "reads format 1") {
     const EventId root = requestId("req-1");

@@ -400,6 +400,8 @@ TEST_CASE("encodeAbiRow writes encodeRow's bytes; decodeAbiRow reads them back",
         std::string theirs = "prefix";
         REQUIRE(encodeRow(schemaOf(program, l), dynamicRow(l, raw.data()), theirs).isOk());
         CHECK(mine == theirs);
+        // writeAbiRow, which encodeAbiRow calls, stays within abiRowBound.
+        CHECK(mine.size() - 6 <= abiRowBound(l, raw.data()));
 
         OwnedRow back;
         Status s = decodeAbiRow(program, l, std::string_view(mine).substr(6), back);

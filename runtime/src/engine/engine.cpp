@@ -751,13 +751,17 @@ struct Engine::Impl final : engine::Host {
 
     /// A log record (envelope, then the row), in a buffer reused from call to call: valid
     /// until the next call.
-    const std::string& encodeRecord(const Envelope& e, const OwnedRow& row) {
-        recordBuffer.clear();
-        encodeEnvelope(e, {}, recordBuffer);
-        encodeAbiRow(*row.layout(), row.data(), recordBuffer);
-        return recordBuffer;
+    std::string_view encodeRecord(const Envelope& e, const OwnedRow& row) {
+        const std::size_t bound = envelopeBound(e) + abiRowBound(*row.layout(), row.data());
+        if (bound > recordCapacity) {
+            recordCapacity = std::max(bound, 2 * recordCapacity);
+            recordBuffer.reset(new char[recordCapacity]);  // (not zeroed: only written)
+        }
+        char* end = writeAbiRow(writeEnvelope(recordBuffer.get(), e), *row.layout(), row.data());
+        return {recordBuffer.get(), static_cast<std::size_t>(end - recordBuffer.get())};
     }
-    std::string recordBuffer;
+    std::unique_ptr<char[]> recordBuffer;
+    std::size_t recordCapacity = 0;
 
     /// Appends an event to the service's log, unless a replay regenerates one that is
     /// already there (same deterministic id): then only the output position moves.
@@ -2506,7 +2510,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
         }
     }
     const OwnedRow& body = reader != nullptr ? reader->live.row : row;
-    const std::string& record = m.encodeRecord(e, body);
+    const std::string_view record = m.encodeRecord(e, body);
     // Idempotent ingestion: an input already in a log is not appended again. One probe:
     // the id goes in now, and out again if the append fails.
     if (id && !m.requests.insert(e.id)) {

@@ -124,6 +124,11 @@ private:
 /// Appends the record of `env` and `payload` to `out`: format 3 when the envelope has a
 /// type number, else format 2 (the type by name).
 void encodeEnvelope(const Envelope& env, std::string_view payload, std::string& out);
+/// The same without a payload, written at `p`, which has room for envelopeBound(env)
+/// bytes; returns the end. (Records are encoded into the engine's buffer this way:
+/// no zeroed growth of a string per record.)
+std::size_t envelopeBound(const Envelope& env);
+char* writeEnvelope(char* p, const Envelope& env);
 /// Decodes an envelope and returns the payload as a view into `record`. A format 3
 /// record's type is looked up in `types`, its log's dictionary: without one, or for a
 /// number the dictionary does not have, it is Corruption.

@@ -117,6 +117,10 @@ int compareRows(const plan::Layout& layout, const void* a, const void* b);
 
 /// The compact binary row format of codec.h, from and to ABI rows.
 void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out);
+/// The same, written at `p`, which has room for abiRowBound(layout, row) bytes; returns
+/// the end.
+std::size_t abiRowBound(const plan::Layout& layout, const void* row);
+char* writeAbiRow(char* p, const plan::Layout& layout, const void* row);
 Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout,
                     std::string_view bytes, OwnedRow& out);
 
