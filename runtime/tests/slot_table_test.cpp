@@ -104,6 +104,10 @@ void randomOperations(std::uint64_t seed, int keys) {
                 if (v != nullptr) {
                     CHECK(v->text == it->second);
                 }
+                // The same, by the key in another form.
+                const std::string_view view = key;
+                CHECK(t.findWith(t.hashOf(key), [&](const std::string& k) { return k == view; }) ==
+                      v);
             }
             }
             REQUIRE(t.size() == model.size());

@@ -910,6 +910,14 @@ struct Engine::Impl final : engine::Host {
     /// The key of a view's first join (a table), computed by its prefetcher.
     struct JoinAhead : GroupAhead {
         OwnedRow key;
+        /// Set when the join's key only copies fields of the event (of layout `event`),
+        /// each into a key field of the same type: by key field, the event's field. The
+        /// row is then found by them (FieldsOf) in `memory`, the joined table in memory.
+        std::vector<std::int32_t> fields;
+        const plan::Layout* event = nullptr;
+        const StateTable<OwnedRow, OwnedRow>* memoryOf = nullptr;  // the table `memory` is
+        MemoryTable<OwnedRow, OwnedRow>* memory = nullptr;
+        bool byFields = false;  // this event's hash is of the fields (not of `key`)
     };
 
     /// The rows of one match of a query's sources (null: a left join's missing right).
@@ -959,7 +967,15 @@ struct Engine::Impl final : engine::Host {
                 continue;
             }
             Probed found;
-            if (j == 0 && firstReady) {
+            if (j == 0 && firstReady && ahead->byFields) {
+                // The row is found by the event's fields (t.rows[0], of the layout they
+                // were hashed from: the same event).
+                const FieldsOf k{&layoutOf(p, jn.keyLayout), ahead->event, t.rows[0]->data(),
+                                 ahead->fields.data()};
+                found.row = ahead->memory->findWith(ahead->hash, [&](const OwnedRow& key) {
+                    return rowEqualsFieldsOf(key.data(), k);
+                });
+            } else if (j == 0 && firstReady) {
                 found = probe(jn.source.id, ahead->key, &ahead->hash);
             } else {
                 const plan::Layout* keyLayout = &layoutOf(p, jn.keyLayout);
@@ -1233,10 +1249,15 @@ struct Engine::Impl final : engine::Host {
     /// When `kernel` only copies fields of the event `d` reads (its source 0, no join)
     /// into a row of layout `out`: by field of `out`, the event's field it copies (-1:
     /// none), and the event's layout. Else ({}, null).
+    /// `sources`: how many of the tuple's rows the kernel reads (a join's key reads the
+    /// event alone, 1; the group key and arguments read every source, and a view with a
+    /// join has more than the event).
     std::pair<std::vector<std::int32_t>, const plan::Layout*>
-    copiedFromEvent(const plan::Derived& d, std::int32_t kernel, const plan::Layout* out) const {
-        if (!d.joins.empty() || d.sources.empty() || d.sources[0].kind != plan::SourceKind::Event ||
-            kernel < 0 || static_cast<std::size_t>(kernel) >= copyPlans.size()) {
+    copiedFromEvent(const plan::Derived& d, std::int32_t kernel, const plan::Layout* out,
+                    std::size_t sources = 0) const {
+        if ((sources != 1 && !d.joins.empty()) || d.sources.empty() ||
+            d.sources[0].kind != plan::SourceKind::Event || kernel < 0 ||
+            static_cast<std::size_t>(kernel) >= copyPlans.size()) {
             return {};
         }
         const CopyPlan& cp = copyPlans[static_cast<std::size_t>(kernel)];
@@ -1279,21 +1300,28 @@ struct Engine::Impl final : engine::Host {
     /// by the event's fields (FieldsOf), without a key row.
     void planKeyFromEvent(const plan::Derived& d, AggShape& shape) {
         auto [from, event] = copiedFromEvent(d, d.groupKey, shape.key);
-        if (event == nullptr) {
+        if (event == nullptr || !sameTypes(from, *event, *shape.key)) {
             return;
-        }
-        for (std::size_t i = 0; i < from.size(); ++i) {
-            if (from[i] < 0) {
-                return;
-            }
-            const plan::Type& a = event->fields[static_cast<std::size_t>(from[i])].type;
-            const plan::Type& b = shape.key->fields[i].type;
-            if (a.scalar != b.scalar || a.optional != b.optional) {
-                return;
-            }
         }
         shape.keyFromEvent = std::move(from);
         shape.keyEvent = event;
+    }
+
+    /// Whether every field of `key` is copied (`from`, copiedFromEvent's) from a field of
+    /// `event` of the same type, optional or not alike: FieldsOf can then describe it.
+    static bool sameTypes(const std::vector<std::int32_t>& from, const plan::Layout& event,
+                          const plan::Layout& key) {
+        for (std::size_t i = 0; i < from.size(); ++i) {
+            if (from[i] < 0) {
+                return false;
+            }
+            const plan::Type& a = event.fields[static_cast<std::size_t>(from[i])].type;
+            const plan::Type& b = key.fields[i].type;
+            if (a.scalar != b.scalar || a.optional != b.optional) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// Counts the inputs Engine::ingest processes itself (never 0 for one).
@@ -1327,6 +1355,11 @@ struct Engine::Impl final : engine::Host {
         }
         auto ahead = std::make_shared<JoinAhead>();
         joinAheads[&d] = ahead;
+        if (auto [from, event] = copiedFromEvent(d, jn.leftKey, keyLayout, 1);
+            event != nullptr && sameTypes(from, *event, *keyLayout)) {
+            ahead->fields = std::move(from);
+            ahead->event = event;
+        }
         prefetchersOf(s, d.sources[0].id)
             .push_back([this, &d, &t, keyLayout, ahead](const Live& ev) {
                 prefetchJoined(d, ev, t, keyLayout, *ahead);
@@ -1338,7 +1371,20 @@ struct Engine::Impl final : engine::Host {
     [[gnu::noinline]] void prefetchJoined(const plan::Derived& d, const Live& ev, TableRt& t,
                                           const plan::Layout* keyLayout, JoinAhead& ahead) {
         ahead.stamp = 0;
+        ahead.byFields = false;
         if (t.rows == nullptr || t.windowed != nullptr) {
+            return;
+        }
+        if (ahead.memoryOf != t.rows) {
+            ahead.memoryOf = t.rows;
+            ahead.memory = dynamic_cast<MemoryTable<OwnedRow, OwnedRow>*>(t.rows);
+        }
+        if (ahead.event != nullptr && ahead.memory != nullptr && ev.row.layout() == ahead.event) {
+            ahead.hash = tableHashOf(
+                hashFieldsOf(FieldsOf{keyLayout, ahead.event, ev.row.data(), ahead.fields.data()}));
+            ahead.memory->prefetchHashed(ahead.hash);
+            ahead.byFields = true;
+            ahead.stamp = directStamp;  // the join takes it for this event only
             return;
         }
         if (kernelInto(d, Tuple::of(ev), 1, d.joins[0].leftKey, keyLayout, ahead.key)) {

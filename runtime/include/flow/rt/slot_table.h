@@ -89,6 +89,13 @@ public:
         return s != nullptr ? &s->value() : nullptr;
     }
 
+    /// findHashed of a key given by its hash and `is` (as tryEmplaceWith).
+    template <typename Is>
+    V* findWith(std::size_t h, Is&& is) {
+        Slot* s = findSlotWith(h, std::forward<Is>(is));
+        return s != nullptr ? &s->value() : nullptr;
+    }
+
     /// Fetches where a lookup of `key` will look: its home slot and control byte.
     void prefetch(const K& key) const { prefetchHashed(hash_(key)); }
     void prefetchHashed(std::size_t hash) const {
@@ -210,6 +217,10 @@ private:
 
     Slot* findSlot(const K& key) { return findSlot(key, hash_(key)); }
     Slot* findSlot(const K& key, std::size_t h) {
+        return findSlotWith(h, [&](const K& k) { return eq_(k, key); });
+    }
+    template <typename Is>
+    Slot* findSlotWith(std::size_t h, Is&& is) {
         if (size_ == 0) {
             return nullptr;
         }
@@ -219,7 +230,7 @@ private:
             if (at == kEmpty) {
                 return nullptr;
             }
-            if (at == c && eq_(slots_[i].key(), key)) {
+            if (at == c && is(std::as_const(slots_[i].key()))) {
                 return &slots_[i];
             }
         }

@@ -85,6 +85,11 @@ public:
         }
         return entry;
     }
+    /// findHashed of a key given by its hash and a predicate (SlotTable::findWith).
+    template <typename Is>
+    const V* findWith(std::size_t hash, Is&& is) {
+        return rows_.findWith(hash, std::forward<Is>(is));
+    }
     /// prefetch of the key hashOf would give `hash`.
     void prefetchHashed(std::size_t hash) { rows_.prefetchHashed(hash); }
     bool erase(const K& key) override {
