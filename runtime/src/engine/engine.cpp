@@ -1457,16 +1457,20 @@ struct Engine::Impl final : engine::Host {
             added = op.insertWith(
                 in, hash, [&](const OwnedRow& key) { return rowEqualsFieldsOf(key.data(), *k); },
                 [&]() -> const OwnedRow& {
-                    absl::InlinedVector<OwnedRow::FieldFrom, 4> from;
-                    for (std::size_t i = 0; i < shape.keyFromEvent.size(); ++i) {
-                        from.push_back(
-                            {&ev.row, shape.keyFromEvent[i], static_cast<std::int32_t>(i)});
-                    }
-                    in.key.assignFields(shape.key, from);
+                    // The key kernel's copies: they apply, the event being of the
+                    // layout they read from (keyFields).
+                    copyInto(d.groupKey, Tuple::of(ev), d.sources.size(), shape.key, in.key);
                     return in.key;
                 },
                 out, changes);
         }
+        finishGrouped(d, target, in, added, out);
+    }
+
+    /// After a grouped view's insert: the overflow it refused reported, or its changes
+    /// passed on.
+    void finishGrouped(const plan::Derived& d, std::int32_t target, AggIn& in, bool added,
+                       const ops::Changes<OwnedRow, OwnedRow>& out) {
         in.event = nullptr;
         if (!added) {
             report(FLOW_ERR_OVERFLOW, d.site);
@@ -1551,14 +1555,7 @@ struct Engine::Impl final : engine::Host {
                 ops::Changes<OwnedRow, OwnedRow> out;
                 const bool added =
                     op->insert(*in, in->key, out, changes, keyReady ? &groupAhead->hash : nullptr);
-                in->event = nullptr;
-                if (!added) {
-                    report(FLOW_ERR_OVERFLOW, d.site);
-                    return;
-                }
-                for (const RowChange& c : out) {
-                    propagate(target, c);
-                }
+                finishGrouped(d, target, *in, added, out);
             });
     }
     void setUpStreamStreamJoin(ServiceRt& s, const plan::Derived& d);

@@ -62,14 +62,10 @@ public:
         return upsertHashed(key, rows_.hashOf(key), created);
     }
     V& upsertHashed(const K& key, std::size_t hash, bool* created) override {
-        auto [value, inserted] = rows_.tryEmplaceHashed(key, hash);
-        if (undo_.recording()) {
-            undo_.record(this, key, inserted ? nullptr : value);
-        }
-        if (created != nullptr) {
-            *created = inserted;
-        }
-        return *value;
+        return *upsertWith(
+                    hash, [&](const K& k) { return k == key; }, [&]() -> const K& { return key; },
+                    created)
+                    .second;
     }
     /// upsertHashed of a key given by its hash and a predicate (SlotTable::tryEmplaceWith):
     /// the stored key and its value.
