@@ -1142,6 +1142,12 @@ struct Engine::Impl final : engine::Host {
         /// type of the event (of layout `keyEvent`): by key field, the event's field.
         std::vector<std::int32_t> keyFromEvent;
         const plan::Layout* keyEvent = nullptr;
+        /// Set (planIntsFromEvent) when the view has no join and no filter, its key is
+        /// found by the event's fields (keyFromEvent), and every aggregate is a count or
+        /// reads an int field of that event: consumeIntsByFields then reads the event
+        /// alone. By aggregate, the event's field it reads (null: a count).
+        bool intsFromEvent = false;
+        std::vector<const plan::Field*> intArgs;
     };
     std::map<const plan::Derived*, AggShape> aggShapes;
     const AggShape& aggShape(const plan::Derived& d) const { return aggShapes.at(&d); }
@@ -1307,6 +1313,32 @@ struct Engine::Impl final : engine::Host {
         shape.keyEvent = event;
     }
 
+    /// Sets shape.intsFromEvent (after planArgsFromEvent and planKeyFromEvent) when an
+    /// event's group and its aggregates' arguments are all fields of it, with nothing
+    /// between the event and the aggregate.
+    void planIntsFromEvent(const plan::Derived& d, AggShape& shape) {
+        if (!d.joins.empty() || d.where >= 0 || shape.keyFromEvent.empty()) {
+            return;
+        }
+        std::vector<const plan::Field*> args;
+        for (const plan::Aggregate& a : d.aggregates) {
+            if (a.argField < 0) {
+                if (a.kind != plan::AggKind::Count) {
+                    return;
+                }
+                args.push_back(nullptr);
+                continue;
+            }
+            if (shape.argsEvent != shape.keyEvent) {
+                return;
+            }
+            const std::int32_t field = shape.argsFromEvent[static_cast<std::size_t>(a.argField)];
+            args.push_back(&shape.keyEvent->fields[static_cast<std::size_t>(field)]);
+        }
+        shape.intArgs = std::move(args);
+        shape.intsFromEvent = true;
+    }
+
     /// Whether every field of `key` is copied (`from`, copiedFromEvent's) from a field of
     /// `event` of the same type, optional or not alike: FieldsOf can then describe it.
     static bool sameTypes(const std::vector<std::int32_t>& from, const plan::Layout& event,
@@ -1467,6 +1499,40 @@ struct Engine::Impl final : engine::Host {
         finishGrouped(d, target, in, added, out);
     }
 
+    /// consumeByFields of a view whose aggregates read the event alone
+    /// (AggShape::intsFromEvent, and the operator's ints()): nothing is made for its
+    /// arguments, and no change while nobody watches the view. Else (the view has
+    /// dependents, or the event is of another layout) as consumeByFields.
+    void consumeIntsByFields(const plan::Derived& d, const AggShape& shape, Live& ev, AggIn& in,
+                             GroupAhead& ahead, ProjectedOp& op, std::int32_t target) {
+        if (ev.row.layout() != shape.keyEvent ||
+            !tables[static_cast<std::size_t>(target)].dependents.empty()) {
+            consumeByFields(d, ev, in, ahead, op, target);
+            return;
+        }
+        const bool hashReady = keyAhead(&ahead);
+        const FieldsOf k{shape.key, shape.keyEvent, ev.row.data(), shape.keyFromEvent.data()};
+        const std::size_t hash = hashReady ? ahead.hash : tableHashOf(hashFieldsOf(k));
+        const auto* row = static_cast<const std::uint8_t*>(ev.row.data());
+        const bool added = op.insertIntsWith(
+            hash, [&](const OwnedRow& key) { return rowEqualsFieldsOf(key.data(), k); },
+            [&]() -> const OwnedRow& {
+                copyInto(d.groupKey, Tuple::of(ev), d.sources.size(), shape.key, in.key);
+                return in.key;
+            },
+            [&](std::size_t i, std::int64_t& v) {
+                const plan::Field& f = *shape.intArgs[i];
+                if (!rowaccess::present(f, row)) {
+                    return false;
+                }
+                v = rowaccess::readInt(row + rowaccess::valueOffset(f));
+                return true;
+            });
+        if (!added) {
+            report(FLOW_ERR_OVERFLOW, d.site);
+        }
+    }
+
     /// After a grouped view's insert: the overflow it refused reported, or its changes
     /// passed on.
     void finishGrouped(const plan::Derived& d, std::int32_t target, AggIn& in, bool added,
@@ -1511,6 +1577,13 @@ struct Engine::Impl final : engine::Host {
                     .push_back([this, shape, op, groupAhead](const Live& ev) {
                         prefetchByFields(*shape, ev, *groupAhead, *op);
                     });
+                if (shape->intsFromEvent && op->ints()) {
+                    s.consumers[d.sources[0].id].push_back(
+                        [this, &d, shape, op, target, in, groupAhead](Live& ev) {
+                            consumeIntsByFields(d, *shape, ev, *in, *groupAhead, *op, target);
+                        });
+                    return;
+                }
                 s.consumers[d.sources[0].id].push_back(
                     [this, &d, op, target, in, groupAhead](Live& ev) {
                         consumeByFields(d, ev, *in, *groupAhead, *op, target);
@@ -1992,6 +2065,7 @@ void Engine::Impl::setUpDerived(ServiceRt& s, const plan::Derived& d) {
         shape.joinAhead = joinAheadOf(d);
         planArgsFromEvent(d, shape);
         planKeyFromEvent(d, shape);
+        planIntsFromEvent(d, shape);
     }
     TableRt* view = d.stream ? nullptr : &tables[static_cast<std::size_t>(d.target)];
     if (d.groupKey >= 0 && d.window != plan::WindowKind::None) {
@@ -2481,7 +2555,7 @@ Status Engine::open() {
     return impl_->open();
 }
 
-Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow row,
+Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&& row,
                             std::optional<std::int64_t> time, std::optional<EventId> id) {
     Impl& m = *impl_;
     const plan::Event& ev = program_.events[static_cast<std::size_t>(event)];
@@ -2532,7 +2606,9 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow r
         return number.status();
     }
     e.seq = owner.log->end();
-    e.type = ev.name;
+    if (e.type != ev.name) {
+        e.type = ev.name;  // (a reader's envelope is reused: mostly the same type)
+    }
     e.typeNumber = *number;
     e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
     e.key.clear();  // the event's key is its key field, in the row (Envelope::key)

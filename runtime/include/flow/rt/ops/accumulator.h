@@ -302,14 +302,21 @@ public:
     /// do with `plus = args(row)`, without making Values. False, and `g` unchanged, if an
     /// int sum would leave 64 bits.
     bool addInts(GroupAcc& g, const R& row) const {
+        return addIntsBy(g, [&](std::size_t i, std::int64_t& v) {
+            return specs_[i].intArg(row, specs_[i].intField, v);
+        });
+    }
+    /// addInts with the arguments read by `arg(i, v)`, which sets `v` to aggregate i's
+    /// argument and returns true, or returns false where it is none (not asked for
+    /// counts). The engine reads them in an event it knows the layout of.
+    template <typename Arg>
+    bool addIntsBy(GroupAcc& g, Arg&& arg) const {
         const std::size_t n = specs_.size();
         std::int64_t v = 0;
         // A sum is int, or none in a group that has no value yet (then one int fits).
         for (std::size_t i = 0; i < n && i < g.aggs.size(); ++i) {
-            const AggSpec<R>& s = specs_[i];
             std::int64_t sum = 0;
-            if (s.kind != AggKind::Count && g.aggs[i].value.isInt() &&
-                s.intArg(row, s.intField, v) &&
+            if (specs_[i].kind != AggKind::Count && g.aggs[i].value.isInt() && arg(i, v) &&
                 __builtin_add_overflow(g.aggs[i].value.asInt(), v, &sum)) {
                 return false;
             }
@@ -323,7 +330,7 @@ public:
             AggAcc& acc = g.aggs[i];
             if (s.kind == AggKind::Count) {
                 ++acc.n;
-            } else if (s.intArg(row, s.intField, v)) {
+            } else if (arg(i, v)) {
                 if (acc.value.isInt()) {
                     acc.value.setInt(acc.value.asInt() + v);  // checked above
                     ++acc.n;

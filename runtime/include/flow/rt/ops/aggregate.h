@@ -129,6 +129,16 @@ public:
             memory_->upsertWith(hash, std::forward<Is>(is), std::forward<Make>(make), &created);
         return add(event, *key, *g, created, out, changes);
     }
+    /// insertWith of an event nobody watches the changes of (none are made), when ints():
+    /// its aggregates' arguments are read by `arg` (AggregateSet::addIntsBy). False, with
+    /// the group unchanged, when an int sum would overflow.
+    template <typename Is, typename Make, typename Arg>
+    [[nodiscard]] bool insertIntsWith(std::size_t hash, Is&& is, Make&& make, Arg&& arg) {
+        GroupAcc* g =
+            memory_->upsertWith(hash, std::forward<Is>(is), std::forward<Make>(make), nullptr)
+                .second;
+        return aggs_.addIntsBy(*g, std::forward<Arg>(arg));
+    }
     /// prefetch of the key the table hashes as `hash`. Only when inMemory().
     void prefetchHashed(std::size_t hash) { memory_->prefetchHashed(hash); }
 
