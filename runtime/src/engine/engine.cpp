@@ -2575,11 +2575,13 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
     // Else the envelope is built where its readers take it from: in its hand-off slot, when
     // it goes to one and the input is not recorded (no copy); else here.
     Impl::Handoff* slot = nullptr;
-    Envelope local;
+    std::optional<Envelope> local;  // (made only when used: the direct path has its own)
     if (reader == nullptr && latest && !options_.recordInputs && m.keeps(owner, event)) {
         slot = &m.pushHandoff(owner, owner.log->end(), event);
     }
-    Envelope& e = reader != nullptr ? reader->live.env.e : slot != nullptr ? slot->env : local;
+    Envelope& e = reader != nullptr ? reader->live.env.e
+                  : slot != nullptr ? slot->env
+                                    : local.emplace();
     // A slot is a reused one: if the event goes no further, it is given back.
     auto giveBack = [&] {
         if (slot != nullptr) {
@@ -2588,7 +2590,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
     };
     e.id = id ? *id : randomEventId();
     if (id) {
-        if (Status st = m.loadRequests(); !st) {
+        if (Status st = m.requestsLoaded ? Status::ok() : m.loadRequests(); !st) {
             giveBack();
             return st;
         }
