@@ -652,13 +652,13 @@ TEST_CASE("accumulator values: every kind held in 16 bytes, strings deep-copied,
         AggAcc acc;
         acc.value = v;
         acc.n = 3;
-        acc.seq = 9;
+        acc.value.setSeq(9);
         std::string got, want;
         StateCodec<AggAcc>::put(got, acc);
         StateCodec<Value>::put(want, v);
         StateCodec<std::int64_t>::put(want, 3);
         StateCodec<std::int64_t>::put(want, 9);
-        StateCodec<CountedValues::List>::put(want, {});
+        StateCodec<CountedList>::put(want, {});
         CHECK(got == want);
         Reader r(got);
         AggAcc back;
@@ -672,4 +672,91 @@ TEST_CASE("accumulator values: every kind held in 16 bytes, strings deep-copied,
     s = str("second");
     CHECK(t.get() == str("first"));
     CHECK(s.get() == str("second"));
+}
+
+TEST_CASE("accumulator values: the side (an arrival number or counted values) beside every "
+          "kind of value, copied, moved, replaced, and read back from the state format",
+          "[ops]") {
+    const std::vector<Value> values{Value{}, Value{true}, i64(-7), Value{2.5},
+                                    str("a long string, longer than any SSO")};
+    const CountedList list{{i64(1), 2}, {i64(5), 1}};
+    for (const Value& v : values) {
+        for (std::int64_t seq : {std::int64_t{1}, std::int64_t{-1}, AccValue::kMaxSeq,
+                                 AccValue::kMinSeq, std::int64_t{123456789}}) {
+            CAPTURE(seq);
+            AccValue a;
+            a = v;
+            a.setSeq(seq);
+            CHECK(a.seq() == seq);
+            CHECK(a.get() == v);
+            CHECK(a.counted().empty());
+            a = Value{i64(3)};  // a value set keeps the side
+            CHECK(a.seq() == seq);
+            a = v;
+            AccValue copy(a);
+            CHECK(copy.seq() == seq);
+            CHECK(copy.get() == v);
+            AccValue b;
+            b = copy;  // an accumulator assigned takes the side too
+            CHECK(b.seq() == seq);
+            CHECK(b.get() == v);
+            AccValue moved(std::move(copy));
+            CHECK(moved.seq() == seq);
+            CHECK(copy.seq() == 0);  // NOLINT(bugprone-use-after-move)
+            // Counted values replace the number, and a number the counted values.
+            a.mutableCounted() = list;
+            CHECK(a.seq() == 0);
+            CHECK(a.counted() == list);
+            CHECK(a.get() == v);
+            AccValue c(a);
+            a.mutableCounted().clear();  // deep-copied: the copy keeps its own
+            CHECK(c.counted() == list);
+            CHECK(c.get() == v);
+            c.setSeq(seq);
+            CHECK(c.counted().empty());
+            CHECK(c.seq() == seq);
+            AccValue d;
+            d = str("x");
+            d.mutableCounted() = list;
+            AccValue e;
+            e = d;
+            e = std::move(d);
+            CHECK(e.counted() == list);
+            CHECK(e.get() == str("x"));
+        }
+        // Through the state format: a number, then counted values.
+        for (int withList = 0; withList < 2; ++withList) {
+            AggAcc acc;
+            acc.value = v;
+            acc.n = 4;
+            if (withList != 0) {
+                acc.value.mutableCounted() = list;
+            } else {
+                acc.value.setSeq(AccValue::kMinSeq);
+            }
+            std::string bytes;
+            StateCodec<AggAcc>::put(bytes, acc);
+            Reader r(bytes);
+            AggAcc back;
+            back.value.setSeq(77);  // replaced, not kept
+            REQUIRE(StateCodec<AggAcc>::get(r, back));
+            CHECK(back == acc);
+        }
+    }
+    // Bytes no accumulator writes are refused: a number beyond the side, or a number
+    // beside counted values.
+    auto state = [](std::int64_t seq, const CountedList& counted) {
+        std::string out;
+        StateCodec<Value>::put(out, i64(1));
+        StateCodec<std::int64_t>::put(out, 1);
+        StateCodec<std::int64_t>::put(out, seq);
+        StateCodec<CountedList>::put(out, counted);
+        return out;
+    };
+    for (const std::string& bad :
+         {state(AccValue::kMaxSeq + 1, {}), state(AccValue::kMinSeq - 1, {}), state(3, list)}) {
+        Reader r(bad);
+        AggAcc acc;
+        CHECK_FALSE(StateCodec<AggAcc>::get(r, acc));
+    }
 }

@@ -140,7 +140,7 @@ void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool re
             return;
         }
         if (retractable) {
-            CountedValues::List& counted = acc.counted.mutableList();
+            CountedList& counted = acc.value.mutableCounted();
             auto it = std::lower_bound(counted.begin(), counted.end(), v, ByValue{});
             if (it != counted.end() && it->first == v) {
                 ++it->second;
@@ -155,13 +155,13 @@ void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool re
     case AggKind::First:
         if (acc.n++ == 0) {
             acc.value = v;
-            acc.seq = seq;
+            acc.value.setSeq(seq);
         }
         return;
     case AggKind::Last:
         ++acc.n;
         acc.value = v;
-        acc.seq = seq;
+        acc.value.setSeq(seq);
         return;
     }
 }
@@ -186,10 +186,10 @@ void accRetract(AggKind kind, AggAcc& acc, const Value& v) {
         if (isNone(v)) {
             return;
         }
-        if (acc.counted.empty()) {
+        if (acc.value.counted().empty()) {
             return;
         }
-        CountedValues::List& counted = acc.counted.mutableList();
+        CountedList& counted = acc.value.mutableCounted();
         auto it = std::lower_bound(counted.begin(), counted.end(), v, ByValue{});
         if (it != counted.end() && it->first == v) {
             if (--it->second == 0) {
@@ -221,15 +221,13 @@ void accMerge(AggKind kind, AggAcc& into, const AggAcc& from) {
         }
         break;
     case AggKind::First:
-        if (into.n == 0 || from.seq < into.seq) {
-            into.value = from.value;
-            into.seq = from.seq;
+        if (into.n == 0 || from.value.seq() < into.value.seq()) {
+            into.value = from.value;  // with its arrival number
         }
         break;
     case AggKind::Last:
-        if (into.n == 0 || from.seq > into.seq) {
-            into.value = from.value;
-            into.seq = from.seq;
+        if (into.n == 0 || from.value.seq() > into.value.seq()) {
+            into.value = from.value;  // with its arrival number
         }
         break;
     }
@@ -243,13 +241,13 @@ Value accResult(AggKind kind, const AggAcc& acc) {
     case AggKind::Avg:
         return acc.n == 0 ? Value{} : Value{toDouble(acc.value.get()) / static_cast<double>(acc.n)};
     case AggKind::Min:
-        if (!acc.counted.empty()) {
-            return acc.counted.list().front().first;
+        if (!acc.value.counted().empty()) {
+            return acc.value.counted().front().first;
         }
         return acc.n == 0 ? Value{} : acc.value.get();
     case AggKind::Max:
-        if (!acc.counted.empty()) {
-            return acc.counted.list().back().first;
+        if (!acc.value.counted().empty()) {
+            return acc.value.counted().back().first;
         }
         return acc.n == 0 ? Value{} : acc.value.get();
     case AggKind::Sum:

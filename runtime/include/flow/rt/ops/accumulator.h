@@ -39,80 +39,56 @@ struct AggSpec {
     std::int32_t intField = -1;  // passed to intArg
 };
 
-/// Values with their multiplicities, ascending (min and max over a table). Behind a
-/// pointer, allocated on first use: no other aggregate needs it, and accumulators sit in
-/// every group's table slot and are copied whole (undo), so its absence keeps them small.
-class CountedValues {
-public:
-    using List = std::vector<std::pair<Value, std::int64_t>>;
+/// Values with their multiplicities, ascending (min and max over a table).
+using CountedList = std::vector<std::pair<Value, std::int64_t>>;
 
-    CountedValues() = default;
-    CountedValues(const CountedValues& o) : list_(copyOf(o)) {}
-    CountedValues& operator=(const CountedValues& o) {
-        if (this != &o) {
-            list_ = copyOf(o);
-        }
-        return *this;
-    }
-    CountedValues(CountedValues&&) noexcept = default;
-    CountedValues& operator=(CountedValues&&) noexcept = default;
-
-    bool empty() const { return !list_ || list_->empty(); }
-    const List& list() const { return list_ ? *list_ : none(); }
-    List& mutableList() {
-        if (!list_) {
-            list_ = std::make_unique<List>();
-        }
-        return *list_;
-    }
-    bool operator==(const CountedValues& o) const { return list() == o.list(); }
-
-private:
-    static std::unique_ptr<List> copyOf(const CountedValues& o) {
-        return o.empty() ? nullptr : std::make_unique<List>(*o.list_);
-    }
-    static const List& none() {
-        static const List empty;
-        return empty;
-    }
-    std::unique_ptr<List> list_;
-};
-
-/// A Value in 16 bytes (a `Value` takes 40): accumulators sit in every group's table
-/// slot, and a smaller slot is fewer cache misses per event. A string is kept behind a
-/// pointer (only min, max, first and last hold one).
+/// An aggregate's value in 16 bytes (a `Value` takes 40), and its side: the arrival
+/// number of a first or last, or the counted values of a min or max over a table (never
+/// both: they are different aggregates). Accumulators sit in every group's table slot,
+/// and a smaller slot is fewer cache lines per event: with the side here, an AggAcc is
+/// 24 bytes, and a group of two aggregates 64 (GroupAcc).
+///
+/// The first 8 bytes hold the value (a string behind a pointer: only min, max, first and
+/// last hold one); the next 8 its kind (3 bits), whether the side is an arrival number
+/// (1 bit), and the side: the number (60 bits, signed), or a pointer to the counted
+/// values (null: none; allocated on first use, 16-byte aligned so its low 4 bits are
+/// free).
 class AccValue {
 public:
     AccValue() noexcept { p_.i = 0; }
-    AccValue(const AccValue& o) : tag_(o.tag_), p_(o.p_) {
-        if (tag_ == Tag::String) {
+    AccValue(const AccValue& o) : p_(o.p_), word_(o.word_) {
+        if (tag() == Tag::String) {
             p_.s = new std::string(*o.p_.s);
         }
+        if (const CountedList* l = o.list()) {
+            word_ = (word_ & kTagMask) | reinterpret_cast<std::uintptr_t>(new CountedList(*l));
+        }
     }
-    AccValue(AccValue&& o) noexcept : tag_(o.tag_), p_(o.p_) { o.tag_ = Tag::None; }
+    AccValue(AccValue&& o) noexcept : p_(o.p_), word_(o.word_) { o.word_ = 0; }
+    /// Copies the value and the side.
     AccValue& operator=(const AccValue& o) {
         if (this != &o) {
-            if (o.tag_ == Tag::String) {
-                setString(*o.p_.s);
-            } else {
-                release();
-                tag_ = o.tag_;
-                p_ = o.p_;
-            }
+            AccValue copy(o);
+            *this = std::move(copy);
         }
         return *this;
     }
     AccValue& operator=(AccValue&& o) noexcept {
         if (this != &o) {
             release();
-            tag_ = o.tag_;
+            releaseSide();
             p_ = o.p_;
-            o.tag_ = Tag::None;
+            word_ = o.word_;
+            o.word_ = 0;
         }
         return *this;
     }
-    ~AccValue() { release(); }
+    ~AccValue() {
+        release();
+        releaseSide();
+    }
 
+    /// Sets the value; the side stays.
     AccValue& operator=(const Value& v) {
         switch (v.index()) {
         case 1:
@@ -135,7 +111,7 @@ public:
 
     /// The value (a string is copied).
     Value get() const {
-        switch (tag_) {
+        switch (tag()) {
         case Tag::Bool:
             return p_.b;
         case Tag::Int:
@@ -149,18 +125,19 @@ public:
         }
         return {};
     }
-    bool isInt() const { return tag_ == Tag::Int; }
-    bool isFloat() const { return tag_ == Tag::Float; }
+    bool isInt() const { return tag() == Tag::Int; }
+    bool isFloat() const { return tag() == Tag::Float; }
     std::int64_t asInt() const { return p_.i; }
     void setInt(std::int64_t v) { setScalar(Tag::Int).i = v; }
     /// The string held, or null.
-    const std::string* string() const { return tag_ == Tag::String ? p_.s : nullptr; }
+    const std::string* string() const { return tag() == Tag::String ? p_.s : nullptr; }
 
+    /// Whether the values are equal (the sides are not compared).
     bool operator==(const AccValue& o) const {
-        if (tag_ != o.tag_) {
+        if (tag() != o.tag()) {
             return false;
         }
-        switch (tag_) {
+        switch (tag()) {
         case Tag::Bool:
             return p_.b == o.p_.b;
         case Tag::Int:
@@ -175,6 +152,34 @@ public:
         return true;
     }
 
+    // ---- The side ----
+    /// The arrival numbers the side can hold.
+    static constexpr std::int64_t kMaxSeq = (std::int64_t{1} << 59) - 1;
+    static constexpr std::int64_t kMinSeq = -(std::int64_t{1} << 59);
+    /// The arrival number (0 if none was set).
+    std::int64_t seq() const {
+        return (word_ & kSeqBit) != 0 ? static_cast<std::int64_t>(word_) >> kSideShift : 0;
+    }
+    /// Sets the arrival number, within [kMinSeq, kMaxSeq]; counted values held go.
+    void setSeq(std::int64_t seq) {
+        releaseSide();
+        word_ = (word_ & kTagMask) | kSeqBit | (static_cast<std::uint64_t>(seq) << kSideShift);
+    }
+    /// The counted values (empty if none).
+    const CountedList& counted() const {
+        const CountedList* l = list();
+        return l != nullptr ? *l : none();
+    }
+    /// The counted values, to change; an arrival number held goes.
+    CountedList& mutableCounted() {
+        if (CountedList* l = list()) {
+            return *l;
+        }
+        auto* l = new CountedList();
+        word_ = (word_ & kTagMask) | reinterpret_cast<std::uintptr_t>(l);
+        return *l;
+    }
+
 private:
     enum class Tag : std::uint8_t { None, Bool, Int, Float, String };
     union Payload {
@@ -183,48 +188,68 @@ private:
         double d;
         std::string* s;
     };
+    static constexpr std::uint64_t kTagMask = 0x7;
+    static constexpr std::uint64_t kSeqBit = 0x8;
+    static constexpr int kSideShift = 4;
+    static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= 16, "a side pointer's low 4 bits");
 
+    Tag tag() const { return static_cast<Tag>(word_ & kTagMask); }
+    void setTag(Tag t) { word_ = (word_ & ~kTagMask) | static_cast<std::uint64_t>(t); }
+    CountedList* list() const {
+        return (word_ & kSeqBit) != 0
+                   ? nullptr
+                   : reinterpret_cast<CountedList*>(word_ & ~(kTagMask | kSeqBit));
+    }
+    static const CountedList& none() {
+        static const CountedList empty;
+        return empty;
+    }
     void release() {
-        if (tag_ == Tag::String) {
+        if (tag() == Tag::String) {
             delete p_.s;
-            tag_ = Tag::None;
+            setTag(Tag::None);
         }
+    }
+    void releaseSide() {
+        delete list();
+        word_ &= kTagMask;
     }
     Payload& setScalar(Tag t) {
         release();
-        tag_ = t;
+        setTag(t);
         return p_;
     }
     void setString(const std::string& v) {
-        if (tag_ == Tag::String) {
+        if (tag() == Tag::String) {
             *p_.s = v;
         } else {
             p_.s = new std::string(v);
-            tag_ = Tag::String;
+            setTag(Tag::String);
         }
     }
 
-    Tag tag_ = Tag::None;
     Payload p_;
+    std::uint64_t word_ = 0;  // the tag, the side's kind, the side
 };
 static_assert(sizeof(AccValue) == 16);
 
 /// One aggregate's state in one group or window.
 struct AggAcc {
     /// Sum, Avg: the running sum (none until a value arrives); Min, Max, First, Last over
-    /// events: the current result.
+    /// events: the current result. Its side (AccValue): First, Last over events: the
+    /// arrival number of the value (merging sessions keeps the earlier first and the
+    /// later last); Min, Max over a table: every present value with its multiplicity,
+    /// ascending, so the extreme can be retracted.
     AccValue value;
     /// Count: rows. First, Last: rows seen. Sum, Avg, Min, Max: values that were not none.
     std::int64_t n = 0;
-    /// First, Last over events: the arrival number of `value` (merging sessions keeps
-    /// the earlier first and the later last).
-    std::int64_t seq = 0;
-    /// Min, Max over a table: every present value with its multiplicity, ascending, so the
-    /// extreme can be retracted.
-    CountedValues counted;
 
-    bool operator==(const AggAcc&) const = default;
+    bool operator==(const AggAcc& o) const {
+        return value == o.value && n == o.n && value.seq() == o.value.seq() &&
+               value.counted() == o.value.counted();
+    }
 };
+static_assert(sizeof(AggAcc) == 24);
 
 /// A group's (or window's) state: how many rows it holds and one AggAcc per aggregate.
 struct GroupAcc {
@@ -234,6 +259,8 @@ struct GroupAcc {
 
     bool operator==(const GroupAcc&) const = default;
 };
+/// Two cache lines with a 64-byte key (OwnedRow) in a state table's slot.
+static_assert(sizeof(GroupAcc) == 64);
 
 /// Adds a row's argument `v`. `retractable` keeps what `accRetract` needs (tables).
 void accAdd(AggKind kind, AggAcc& acc, const Value& v, std::int64_t seq, bool retractable);
@@ -442,21 +469,26 @@ struct StateCodec<AggAcc> {
     static void put(std::string& out, const AggAcc& a) {
         StateCodec<Value>::put(out, a.value.get());
         StateCodec<std::int64_t>::put(out, a.n);
-        StateCodec<std::int64_t>::put(out, a.seq);
-        StateCodec<CountedValues::List>::put(out, a.counted.list());
+        StateCodec<std::int64_t>::put(out, a.value.seq());
+        StateCodec<CountedList>::put(out, a.value.counted());
     }
+    /// False for bytes no AggAcc writes: an arrival number beyond the side's 60 bits, or
+    /// one beside counted values.
     static bool get(Reader& in, AggAcc& a) {
-        CountedValues::List counted;
+        CountedList counted;
         Value value;
+        std::int64_t seq = 0;
         if (!StateCodec<Value>::get(in, value) || !StateCodec<std::int64_t>::get(in, a.n) ||
-            !StateCodec<std::int64_t>::get(in, a.seq) ||
-            !StateCodec<CountedValues::List>::get(in, counted)) {
+            !StateCodec<std::int64_t>::get(in, seq) || !StateCodec<CountedList>::get(in, counted) ||
+            seq < AccValue::kMinSeq || seq > AccValue::kMaxSeq || (seq != 0 && !counted.empty())) {
             return false;
         }
+        a.value = AccValue();
         a.value = value;
-        a.counted = CountedValues();
         if (!counted.empty()) {
-            a.counted.mutableList() = std::move(counted);
+            a.value.mutableCounted() = std::move(counted);
+        } else if (seq != 0) {
+            a.value.setSeq(seq);
         }
         return true;
     }
