@@ -388,9 +388,18 @@ class RequestIds {
 public:
     /// True if `id` was not in the set; it is now.
     bool insert(const EventId& id) { return ids_.tryEmplace(id).second; }
+    /// The same for an id whose hash prefetch returned.
+    bool insertHashed(const EventId& id, std::size_t hash) {
+        return ids_.tryEmplaceHashed(id, hash).second;
+    }
     bool contains(const EventId& id) const { return ids_.find(id) != nullptr; }
     void erase(const EventId& id) { ids_.erase(id); }
-    void prefetch(const EventId& id) const { ids_.prefetch(id); }
+    /// Fetches where insert(id) will look; returns the id's hash, for insertHashed.
+    std::size_t prefetch(const EventId& id) const {
+        const std::size_t hash = ids_.hashOf(id);
+        ids_.prefetchHashed(hash);
+        return hash;
+    }
 
 private:
     struct None {};
@@ -2589,13 +2598,14 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
         }
     };
     e.id = id ? *id : randomEventId();
+    std::size_t idHash = 0;  // (with `id`)
     if (id) {
         if (Status st = m.requestsLoaded ? Status::ok() : m.loadRequests(); !st) {
             giveBack();
             return st;
         }
         // The set of ids is large: its slot is fetched while the record is encoded.
-        m.requests.prefetch(e.id);
+        idHash = m.requests.prefetch(e.id);
     }
     e.causation = e.id;
     e.correlation = e.id;
@@ -2634,7 +2644,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
     const std::string_view record = m.encodeRecord(e, body);
     // Idempotent ingestion: an input already in a log is not appended again. One probe:
     // the id goes in now, and out again if the append fails.
-    if (id && !m.requests.insert(e.id)) {
+    if (id && !m.requests.insertHashed(e.id, idHash)) {
         giveBack();
         return false;
     }
