@@ -7,6 +7,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <xxhash.h>
 
@@ -147,6 +148,49 @@ TEST_CASE("every value has one encoding: longer varint spellings are refused") {
           StatusCode::Corruption);  // 1 spelt in two bytes
     CHECK(decodeRow(s, std::string("\x80\x80\x00", 3), out).code() == StatusCode::Corruption);
     CHECK(decodeRow(s, std::string("\x80\x01", 2), out).isOk());  // 64: the second byte is needed
+}
+
+TEST_CASE("wire::varint writes the 7-bit groups of every value, within kMaxVarint, and the "
+          "reader reads them back") {
+    // What a varint is, one byte at a time.
+    auto reference = [](std::uint64_t v) {
+        std::string out;
+        while (v >= 0x80) {
+            out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+            v >>= 7;
+        }
+        out.push_back(static_cast<char>(v));
+        return out;
+    };
+    std::vector<std::uint64_t> values{0, ~std::uint64_t{0}};
+    for (int k = 1; k < 64; ++k) {
+        const std::uint64_t b = std::uint64_t{1} << k;
+        values.insert(values.end(), {b - 1, b, b + 1, b | (b >> 1), b * 3 / 2 - 1});
+    }
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 5000; ++i) {
+        values.push_back(rng() >> (rng() % 64));
+    }
+    for (std::uint64_t v : values) {
+        CAPTURE(v);
+        char buf[wire::kMaxVarint + 8];
+        std::memset(buf, 0x5A, sizeof buf);
+        const char* end = wire::varint(buf, v);
+        const std::string want = reference(v);
+        REQUIRE(end - buf == static_cast<std::ptrdiff_t>(want.size()));
+        CHECK(std::string(buf, want.size()) == want);
+        CHECK(buf[wire::kMaxVarint] == 0x5A);  // nothing past the room it may use
+        std::uint64_t back = 0;
+        Reader r(std::string_view(buf, want.size()));
+        REQUIRE(r.varint(back));
+        CHECK(back == v);
+        const auto z = static_cast<std::int64_t>(v);
+        const char* zend = wire::zigzag(buf, z);
+        std::int64_t zback = 0;
+        Reader zr(std::string_view(buf, static_cast<std::size_t>(zend - buf)));
+        REQUIRE(zr.zigzag(zback));
+        CHECK(zback == z);
+    }
 }
 
 TEST_CASE("strings must be valid UTF-8 and within the size bound") {
