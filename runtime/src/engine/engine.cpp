@@ -1497,15 +1497,18 @@ struct Engine::Impl final : engine::Host {
             const std::size_t hash = hashReady ? ahead.hash : tableHashOf(hashFieldsOf(*k));
             added = op.insertWith(
                 in, hash, [&](const OwnedRow& key) { return rowEqualsFieldsOf(key.data(), *k); },
-                [&]() -> const OwnedRow& {
-                    // The key kernel's copies: they apply, the event being of the
-                    // layout they read from (keyFields).
-                    copyInto(d.groupKey, Tuple::of(ev), d.sources.size(), shape.key, in.key);
-                    return in.key;
-                },
-                out, changes);
+                [&]() -> const OwnedRow& { return newGroupKey(d, shape, ev, in); }, out, changes);
         }
         finishGrouped(d, target, in, added, out);
+    }
+
+    /// The key of a new group found by the event's fields, made in `in.key` by the key
+    /// kernel's copies: they apply, the event being of the layout they read from
+    /// (keyFields).
+    const OwnedRow& newGroupKey(const plan::Derived& d, const AggShape& shape, const Live& ev,
+                                AggIn& in) {
+        copyInto(d.groupKey, Tuple::of(ev), d.sources.size(), shape.key, in.key);
+        return in.key;
     }
 
     /// consumeByFields of a view whose aggregates read the event alone
@@ -1525,10 +1528,7 @@ struct Engine::Impl final : engine::Host {
         const auto* row = static_cast<const std::uint8_t*>(ev.row.data());
         const bool added = op.insertIntsWith(
             hash, [&](const OwnedRow& key) { return rowEqualsFieldsOf(key.data(), k); },
-            [&]() -> const OwnedRow& {
-                copyInto(d.groupKey, Tuple::of(ev), d.sources.size(), shape.key, in.key);
-                return in.key;
-            },
+            [&]() -> const OwnedRow& { return newGroupKey(d, shape, ev, in); },
             [&](std::size_t i, std::int64_t& v) {
                 const plan::Field& f = *shape.intArgs[i];
                 if (!rowaccess::present(f, row)) {
