@@ -14,6 +14,8 @@
 #include <limits>
 #include <memory>
 #include <new>
+// XXH3 inlined: most keys are short strings, hashed in a few dozen instructions.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace flow::rt {
@@ -112,6 +114,37 @@ std::size_t optionalCount(const plan::Layout& l) {
         n += f.type.optional ? 1 : 0;
     }
     return n;
+}
+
+/// A present value of the compact row format (codec.h), written at `p`; returns the end.
+inline char* writeValue(char* p, plan::Scalar scalar, const std::uint8_t* v) {
+    switch (scalar) {
+    case plan::Scalar::Bool:
+        *p++ = *v != 0 ? '\1' : '\0';
+        break;
+    case plan::Scalar::Int:
+    case plan::Scalar::Timestamp:
+    case plan::Scalar::Duration:
+        p = wire::zigzag(p, readInt(v));
+        break;
+    case plan::Scalar::Enum:
+        p = wire::varint(p, static_cast<std::uint64_t>(readInt(v)));
+        break;
+    case plan::Scalar::Float: {
+        std::uint64_t bits = 0;
+        double d = readFloat(v);
+        std::memcpy(&bits, &d, 8);
+        p = wire::fixed64(p, bits);
+        break;
+    }
+    case plan::Scalar::String: {
+        FlowStr s = readStr(v);
+        p = wire::bytes(p, s.len > 0 ? std::string_view(s.ptr, static_cast<std::size_t>(s.len))
+                                     : std::string_view());
+        break;
+    }
+    }
+    return p;
 }
 
 }  // namespace
@@ -342,21 +375,9 @@ std::size_t OwnedRow::hash() const {
 
 namespace {
 
-/// Whether field `fa` of row `ra` equals field `fb` (of the same type) of row `rb`.
-bool fieldEqual(const plan::Field& fa, const std::uint8_t* ra, const plan::Field& fb,
-                const std::uint8_t* rb) {
-    if (fa.type.optional) {
-        bool pa = ra[fa.offset] != 0;
-        if (pa != (rb[fb.offset] != 0)) {
-            return false;
-        }
-        if (!pa) {
-            return true;
-        }
-    }
-    const std::uint8_t* va = ra + valueOffset(fa);
-    const std::uint8_t* vb = rb + valueOffset(fb);
-    switch (fa.type.scalar) {
+/// Whether the present values `va` and `vb` of type `scalar` are equal.
+inline bool valueEqual(plan::Scalar scalar, const std::uint8_t* va, const std::uint8_t* vb) {
+    switch (scalar) {
     case plan::Scalar::Bool:
         return (*va != 0) == (*vb != 0);
     case plan::Scalar::Int:
@@ -376,13 +397,27 @@ bool fieldEqual(const plan::Field& fa, const std::uint8_t* ra, const plan::Field
     return true;
 }
 
-/// The running hash `h` with field `f` of row `r`.
-std::uint64_t mixField(std::uint64_t h, const plan::Field& f, const std::uint8_t* r) {
-    if (f.type.optional && r[f.offset] == 0) {
+/// Whether field `fa` of row `ra` equals field `fb` (of the same type) of row `rb`.
+bool fieldEqual(const plan::Field& fa, const std::uint8_t* ra, const plan::Field& fb,
+                const std::uint8_t* rb) {
+    if (fa.type.optional) {
+        bool pa = ra[fa.offset] != 0;
+        if (pa != (rb[fb.offset] != 0)) {
+            return false;
+        }
+        if (!pa) {
+            return true;
+        }
+    }
+    return valueEqual(fa.type.scalar, ra + valueOffset(fa), rb + valueOffset(fb));
+}
+
+/// The running hash `h` with a value of type `scalar` at `v` (null: an absent optional).
+inline std::uint64_t mixValue(std::uint64_t h, plan::Scalar scalar, const std::uint8_t* v) {
+    if (v == nullptr) {
         return mix(h, 0xA5A5A5A5A5A5A5A5ull);  // absent: distinct from every present 0
     }
-    const std::uint8_t* v = r + valueOffset(f);
-    switch (f.type.scalar) {
+    switch (scalar) {
     case plan::Scalar::Bool:
         return mix(h, *v != 0 ? 1 : 0);
     case plan::Scalar::Int:
@@ -408,6 +443,12 @@ std::uint64_t mixField(std::uint64_t h, const plan::Field& f, const std::uint8_t
     }
     }
     return h;
+}
+
+/// The running hash `h` with field `f` of row `r`.
+std::uint64_t mixField(std::uint64_t h, const plan::Field& f, const std::uint8_t* r) {
+    return mixValue(h, f.type.scalar,
+                    f.type.optional && r[f.offset] == 0 ? nullptr : r + valueOffset(f));
 }
 
 std::uint64_t hashSeed(const plan::Layout& layout) {
@@ -436,11 +477,22 @@ std::size_t hashRow(const plan::Layout& layout, const void* row) {
     return static_cast<std::size_t>(h);
 }
 
+KeyFields::KeyFields(const plan::Layout& key, const plan::Layout& from,
+                     std::span<const std::int32_t> fields)
+    : seed_(hashSeed(key)), key_(&key), from_(&from) {
+    for (std::size_t i = 0; i < key.fields.size(); ++i) {
+        const plan::Field& k = key.fields[i];
+        const plan::Field& f = from.fields[static_cast<std::size_t>(fields[i])];
+        pairs_.push_back(
+            {k.offset, valueOffset(k), f.offset, valueOffset(f), k.type.scalar, k.type.optional});
+    }
+}
+
 std::size_t hashFieldsOf(const FieldsOf& k) {
     const auto* r = static_cast<const std::uint8_t*>(k.row);
-    std::uint64_t h = hashSeed(*k.layout);
-    for (std::size_t i = 0; i < k.layout->fields.size(); ++i) {
-        h = mixField(h, k.from->fields[static_cast<std::size_t>(k.fields[i])], r);
+    std::uint64_t h = k.fields.seed_;
+    for (const KeyFields::Pair& f : k.fields.pairs_) {
+        h = mixValue(h, f.scalar, f.optional && r[f.fromPresence] == 0 ? nullptr : r + f.fromValue);
     }
     return static_cast<std::size_t>(h);
 }
@@ -463,9 +515,17 @@ std::size_t tableHashOf(std::size_t rowHash) {
 bool rowEqualsFieldsOf(const void* keyRow, const FieldsOf& k) {
     const auto* ra = static_cast<const std::uint8_t*>(keyRow);
     const auto* rb = static_cast<const std::uint8_t*>(k.row);
-    for (std::size_t i = 0; i < k.layout->fields.size(); ++i) {
-        if (!fieldEqual(k.layout->fields[i], ra,
-                        k.from->fields[static_cast<std::size_t>(k.fields[i])], rb)) {
+    for (const KeyFields::Pair& f : k.fields.pairs_) {
+        if (f.optional) {
+            const bool pa = ra[f.keyPresence] != 0;
+            if (pa != (rb[f.fromPresence] != 0)) {
+                return false;
+            }
+            if (!pa) {
+                continue;
+            }
+        }
+        if (!valueEqual(f.scalar, ra + f.keyValue, rb + f.fromValue)) {
             return false;
         }
     }
@@ -540,33 +600,52 @@ char* writeAbiRow(char* p, const plan::Layout& layout, const void* row) {
                 continue;
             }
         }
-        const std::uint8_t* v = r + valueOffset(f);
-        switch (f.type.scalar) {
-        case plan::Scalar::Bool:
-            *p++ = *v != 0 ? '\1' : '\0';
-            break;
-        case plan::Scalar::Int:
-        case plan::Scalar::Timestamp:
-        case plan::Scalar::Duration:
-            p = wire::zigzag(p, readInt(v));
-            break;
-        case plan::Scalar::Enum:
-            p = wire::varint(p, static_cast<std::uint64_t>(readInt(v)));
-            break;
-        case plan::Scalar::Float: {
-            std::uint64_t bits = 0;
-            double d = readFloat(v);
-            std::memcpy(&bits, &d, 8);
-            p = wire::fixed64(p, bits);
-            break;
+        p = writeValue(p, f.type.scalar, r + valueOffset(f));
+    }
+    return p;
+}
+
+RowWriter::RowWriter(const plan::Layout& layout) {
+    std::uint16_t bit = 0;
+    for (const plan::Field& f : layout.fields) {
+        Op op{valueOffset(f), f.offset, 0, f.type.optional, f.type.scalar};
+        if (f.type.optional) {
+            op.bit = bit++;
         }
-        case plan::Scalar::String: {
-            FlowStr s = readStr(v);
-            p = wire::bytes(p, s.len > 0 ? std::string_view(s.ptr, static_cast<std::size_t>(s.len))
-                                         : std::string_view());
-            break;
+        ops_.push_back(op);
+        if (f.type.scalar == plan::Scalar::String) {
+            strings_.push_back(op);
         }
+    }
+    bitmapBytes_ = (bit + 7) / 8;
+    fixedBound_ = (layout.fields.size() + 7) / 8 + layout.fields.size() * wire::kMaxVarint;
+}
+
+std::size_t RowWriter::bound(const void* row) const {
+    const auto* r = static_cast<const std::uint8_t*>(row);
+    std::size_t n = fixedBound_;
+    for (const Op& op : strings_) {
+        if (!op.optional || r[op.presence] != 0) {
+            FlowStr s = readStr(r + op.value);
+            n += s.len > 0 ? static_cast<std::size_t>(s.len) : 0;
         }
+    }
+    return n;
+}
+
+char* RowWriter::write(char* p, const void* row) const {
+    const auto* r = static_cast<const std::uint8_t*>(row);
+    char* bitmap = p;
+    for (std::size_t i = 0; i < bitmapBytes_; ++i) {
+        bitmap[i] = 0;
+    }
+    p += bitmapBytes_;
+    for (const Op& op : ops_) {
+        if (op.optional && r[op.presence] == 0) {
+            bitmap[op.bit / 8] = static_cast<char>(bitmap[op.bit / 8] | (1 << (op.bit % 8)));
+            continue;
+        }
+        p = writeValue(p, op.scalar, r + op.value);
     }
     return p;
 }

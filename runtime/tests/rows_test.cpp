@@ -289,7 +289,8 @@ TEST_CASE("rowsEqual/hashRow/compareRows agree, and ignore padding and absent va
     }
 }
 
-TEST_CASE("hashFieldsOf/rowEqualsFieldsOf: a key row described by another row's fields hashes "
+TEST_CASE("hashFieldsOf/rowEqualsFieldsOf (KeyFields): a key row described by another row's fields "
+          "hashes "
           "and compares as the key row made from them",
           "[rows]") {
     std::mt19937_64 rng(11);
@@ -331,7 +332,10 @@ TEST_CASE("hashFieldsOf/rowEqualsFieldsOf: a key row described by another row's 
         }
         OwnedRow ea(&event, a.data());
         OwnedRow ka = keyOf(ea);
-        const FieldsOf fa{&key, &event, ea.data(), picked.data()};
+        const KeyFields described(key, event, picked);
+        CHECK(described.key() == &key);
+        CHECK(described.from() == &event);
+        const FieldsOf fa{described, ea.data()};
         CHECK(hashFieldsOf(fa) == hashRow(key, ka.data()));
         CHECK(rowEqualsFieldsOf(ka.data(), fa));
         // What the hash tables keep a row under.
@@ -344,7 +348,7 @@ TEST_CASE("hashFieldsOf/rowEqualsFieldsOf: a key row described by another row's 
         randomize(b, program, rb);
         OwnedRow eb(&event, b.data());
         OwnedRow kb = keyOf(eb);
-        const FieldsOf fb{&key, &event, eb.data(), picked.data()};
+        const FieldsOf fb{described, eb.data()};
         const bool equal = rowsEqual(key, ka.data(), kb.data());
         CHECK(rowEqualsFieldsOf(ka.data(), fb) == equal);
         CHECK(rowEqualsFieldsOf(kb.data(), fa) == equal);
@@ -402,6 +406,13 @@ TEST_CASE("encodeAbiRow writes encodeRow's bytes; decodeAbiRow reads them back",
         CHECK(mine == theirs);
         // writeAbiRow, which encodeAbiRow calls, stays within abiRowBound.
         CHECK(mine.size() - 6 <= abiRowBound(l, raw.data()));
+        // A RowWriter of the layout writes the same bytes, within the same bound.
+        const RowWriter writer(l);
+        CHECK(writer.bound(raw.data()) == abiRowBound(l, raw.data()));
+        std::string written(writer.bound(raw.data()), '\xEE');
+        char* end = writer.write(written.data(), raw.data());
+        CHECK(std::string_view(written.data(), static_cast<std::size_t>(end - written.data())) ==
+              std::string_view(mine).substr(6));
 
         OwnedRow back;
         Status s = decodeAbiRow(program, l, std::string_view(mine).substr(6), back);

@@ -761,16 +761,38 @@ struct Engine::Impl final : engine::Host {
     /// A log record (envelope, then the row), in a buffer reused from call to call: valid
     /// until the next call.
     std::string_view encodeRecord(const Envelope& e, const OwnedRow& row) {
-        const std::size_t bound = envelopeBound(e) + abiRowBound(*row.layout(), row.data());
+        const RowWriter* writer = rowWriter(*row.layout());
+        const std::size_t bound =
+            envelopeBound(e) + (writer != nullptr ? writer->bound(row.data())
+                                                  : abiRowBound(*row.layout(), row.data()));
         if (bound > recordCapacity) {
             recordCapacity = std::max(bound, 2 * recordCapacity);
             recordBuffer.reset(new char[recordCapacity]);  // (not zeroed: only written)
         }
-        char* end = writeAbiRow(writeEnvelope(recordBuffer.get(), e), *row.layout(), row.data());
+        char* at = writeEnvelope(recordBuffer.get(), e);
+        char* end = writer != nullptr ? writer->write(at, row.data())
+                                      : writeAbiRow(at, *row.layout(), row.data());
         return {recordBuffer.get(), static_cast<std::size_t>(end - recordBuffer.get())};
     }
     std::unique_ptr<char[]> recordBuffer;
     std::size_t recordCapacity = 0;
+
+    /// The writer of rows of `layout`, made on first use; null if the layout is not one
+    /// of the program's.
+    const RowWriter* rowWriter(const plan::Layout& layout) {
+        const auto i = static_cast<std::size_t>(layout.id);
+        if (i >= p.layouts.size() || &p.layouts[i] != &layout) {
+            return nullptr;
+        }
+        if (i >= rowWriters.size()) {
+            rowWriters.resize(p.layouts.size());
+        }
+        if (rowWriters[i] == nullptr) {
+            rowWriters[i] = std::make_unique<RowWriter>(layout);
+        }
+        return rowWriters[i].get();
+    }
+    std::vector<std::unique_ptr<RowWriter>> rowWriters;  // by layout id
 
     /// Appends an event to the service's log, unless a replay regenerates one that is
     /// already there (same deterministic id): then only the output position moves.
@@ -919,11 +941,10 @@ struct Engine::Impl final : engine::Host {
     /// The key of a view's first join (a table), computed by its prefetcher.
     struct JoinAhead : GroupAhead {
         OwnedRow key;
-        /// Set when the join's key only copies fields of the event (of layout `event`),
-        /// each into a key field of the same type: by key field, the event's field. The
-        /// row is then found by them (FieldsOf) in `memory`, the joined table in memory.
-        std::vector<std::int32_t> fields;
-        const plan::Layout* event = nullptr;
+        /// Set when the join's key only copies fields of the event (of layout
+        /// `fields.from()`), each into a key field of the same type. The row is then found
+        /// by them (FieldsOf) in `memory`, the joined table in memory.
+        KeyFields fields;
         const StateTable<OwnedRow, OwnedRow>* memoryOf = nullptr;  // the table `memory` is
         MemoryTable<OwnedRow, OwnedRow>* memory = nullptr;
         bool byFields = false;  // this event's hash is of the fields (not of `key`)
@@ -979,8 +1000,7 @@ struct Engine::Impl final : engine::Host {
             if (j == 0 && firstReady && ahead->byFields) {
                 // The row is found by the event's fields (t.rows[0], of the layout they
                 // were hashed from: the same event).
-                const FieldsOf k{&layoutOf(p, jn.keyLayout), ahead->event, t.rows[0]->data(),
-                                 ahead->fields.data()};
+                const FieldsOf k{ahead->fields, t.rows[0]->data()};
                 found.row = ahead->memory->findWith(ahead->hash, [&](const OwnedRow& key) {
                     return rowEqualsFieldsOf(key.data(), k);
                 });
@@ -1148,9 +1168,8 @@ struct Engine::Impl final : engine::Host {
         std::vector<std::int32_t> argsFromEvent;
         const plan::Layout* argsEvent = nullptr;
         /// Set when the group key kernel copies every key field from a field of the same
-        /// type of the event (of layout `keyEvent`): by key field, the event's field.
-        std::vector<std::int32_t> keyFromEvent;
-        const plan::Layout* keyEvent = nullptr;
+        /// type of the event (of layout `keyFromEvent.from()`).
+        KeyFields keyFromEvent;
         /// Set (planIntsFromEvent) when the view has no join and no filter, its key is
         /// found by the event's fields (keyFromEvent), and every aggregate is a count or
         /// reads an int field of that event: consumeIntsByFields then reads the event
@@ -1318,8 +1337,7 @@ struct Engine::Impl final : engine::Host {
         if (event == nullptr || !sameTypes(from, *event, *shape.key)) {
             return;
         }
-        shape.keyFromEvent = std::move(from);
-        shape.keyEvent = event;
+        shape.keyFromEvent = KeyFields(*shape.key, *event, from);
     }
 
     /// Sets shape.intsFromEvent (after planArgsFromEvent and planKeyFromEvent) when an
@@ -1338,11 +1356,11 @@ struct Engine::Impl final : engine::Host {
                 args.push_back(nullptr);
                 continue;
             }
-            if (shape.argsEvent != shape.keyEvent) {
+            if (shape.argsEvent != shape.keyFromEvent.from()) {
                 return;
             }
             const std::int32_t field = shape.argsFromEvent[static_cast<std::size_t>(a.argField)];
-            args.push_back(&shape.keyEvent->fields[static_cast<std::size_t>(field)]);
+            args.push_back(&shape.keyFromEvent.from()->fields[static_cast<std::size_t>(field)]);
         }
         shape.intArgs = std::move(args);
         shape.intsFromEvent = true;
@@ -1398,8 +1416,7 @@ struct Engine::Impl final : engine::Host {
         joinAheads[&d] = ahead;
         if (auto [from, event] = copiedFromEvent(d, jn.leftKey, keyLayout, 1);
             event != nullptr && sameTypes(from, *event, *keyLayout)) {
-            ahead->fields = std::move(from);
-            ahead->event = event;
+            ahead->fields = KeyFields(*keyLayout, *event, from);
         }
         prefetchersOf(s, d.sources[0].id)
             .push_back([this, &d, &t, keyLayout, ahead](const Live& ev) {
@@ -1420,9 +1437,9 @@ struct Engine::Impl final : engine::Host {
             ahead.memoryOf = t.rows;
             ahead.memory = dynamic_cast<MemoryTable<OwnedRow, OwnedRow>*>(t.rows);
         }
-        if (ahead.event != nullptr && ahead.memory != nullptr && ev.row.layout() == ahead.event) {
-            ahead.hash = tableHashOf(
-                hashFieldsOf(FieldsOf{keyLayout, ahead.event, ev.row.data(), ahead.fields.data()}));
+        if (!ahead.fields.empty() && ahead.memory != nullptr &&
+            ev.row.layout() == ahead.fields.from()) {
+            ahead.hash = tableHashOf(hashFieldsOf(FieldsOf{ahead.fields, ev.row.data()}));
             ahead.memory->prefetchHashed(ahead.hash);
             ahead.byFields = true;
             ahead.stamp = directStamp;  // the join takes it for this event only
@@ -1456,10 +1473,10 @@ struct Engine::Impl final : engine::Host {
     /// The group key of `ev` as fields of it (AggShape::keyFromEvent), or null when `ev`
     /// is not of the layout the key copies from.
     static std::optional<FieldsOf> keyFields(const AggShape& shape, const OwnedRow& row) {
-        if (row.layout() != shape.keyEvent) {
+        if (row.layout() != shape.keyFromEvent.from()) {
             return std::nullopt;
         }
-        return FieldsOf{shape.key, shape.keyEvent, row.data(), shape.keyFromEvent.data()};
+        return FieldsOf{shape.keyFromEvent, row.data()};
     }
 
     /// prefetchGroup of a key found by the event's fields: no key row is made.
@@ -1517,13 +1534,13 @@ struct Engine::Impl final : engine::Host {
     /// dependents, or the event is of another layout) as consumeByFields.
     void consumeIntsByFields(const plan::Derived& d, const AggShape& shape, Live& ev, AggIn& in,
                              GroupAhead& ahead, ProjectedOp& op, std::int32_t target) {
-        if (ev.row.layout() != shape.keyEvent ||
+        if (ev.row.layout() != shape.keyFromEvent.from() ||
             !tables[static_cast<std::size_t>(target)].dependents.empty()) {
             consumeByFields(d, ev, in, ahead, op, target);
             return;
         }
         const bool hashReady = keyAhead(&ahead);
-        const FieldsOf k{shape.key, shape.keyEvent, ev.row.data(), shape.keyFromEvent.data()};
+        const FieldsOf k{shape.keyFromEvent, ev.row.data()};
         const std::size_t hash = hashReady ? ahead.hash : tableHashOf(hashFieldsOf(k));
         const auto* row = static_cast<const std::uint8_t*>(ev.row.data());
         const bool added = op.insertIntsWith(

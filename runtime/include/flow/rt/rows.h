@@ -96,17 +96,40 @@ private:
 /// value with 0.0 == -0.0, absent optionals equal regardless of padding).
 bool rowsEqual(const plan::Layout& layout, const void* a, const void* b);
 std::size_t hashRow(const plan::Layout& layout, const void* row);
-/// A row described by another row's fields: field i of `layout` is field `fields[i]` of
-/// `row` (of layout `from`), of the same type (optional or not alike). The engine probes a
-/// table with an event's fields this way, where a group key only copies them, without
-/// copying them into a key row first.
-struct FieldsOf {
-    const plan::Layout* layout;
-    const plan::Layout* from;
-    const void* row;
-    const std::int32_t* fields;
+/// A key row described by another row's fields: field i of `key` is field `fields[i]` of
+/// a row of layout `from`, of the same type (optional or not alike). The engine probes a
+/// table with an event's fields this way, where a group or join key only copies them,
+/// without copying them into a key row first. What it needs of the two layouts is worked
+/// out once, here.
+class KeyFields {
+public:
+    KeyFields() = default;
+    KeyFields(const plan::Layout& key, const plan::Layout& from,
+              std::span<const std::int32_t> fields);
+    bool empty() const { return key_ == nullptr; }
+    const plan::Layout* key() const { return key_; }
+    const plan::Layout* from() const { return from_; }
+
+private:
+    friend std::size_t hashFieldsOf(const struct FieldsOf& k);
+    friend bool rowEqualsFieldsOf(const void* keyRow, const struct FieldsOf& k);
+    /// A key field and the field it is, as offsets: presence bytes (optionals) and values.
+    struct Pair {
+        std::uint32_t keyPresence, keyValue, fromPresence, fromValue;
+        plan::Scalar scalar;
+        bool optional;
+    };
+    std::vector<Pair> pairs_;
+    std::uint64_t seed_ = 0;  // hashRow's, of the key layout
+    const plan::Layout* key_ = nullptr;
+    const plan::Layout* from_ = nullptr;
 };
-/// hashRow(*k.layout, the row k describes), and rowsEqual(*k.layout, keyRow, that row).
+/// The key row `fields` describes in `row` (a row of fields.from()).
+struct FieldsOf {
+    const KeyFields& fields;
+    const void* row;
+};
+/// hashRow(*key, the key row k describes), and rowsEqual(*key, keyRow, that row).
 std::size_t hashFieldsOf(const FieldsOf& k);
 bool rowEqualsFieldsOf(const void* keyRow, const FieldsOf& k);
 /// What the hash tables' hash of an OwnedRow (absl::Hash<OwnedRow>) makes of its hash():
@@ -121,6 +144,30 @@ void encodeAbiRow(const plan::Layout& layout, const void* row, std::string& out)
 /// the end.
 std::size_t abiRowBound(const plan::Layout& layout, const void* row);
 char* writeAbiRow(char* p, const plan::Layout& layout, const void* row);
+/// abiRowBound and writeAbiRow for one layout, with what they need from it worked out
+/// once: the engine encodes every input of a type with the same writer. Same bytes.
+class RowWriter {
+public:
+    explicit RowWriter(const plan::Layout& layout);
+    std::size_t bound(const void* row) const;
+    char* write(char* p, const void* row) const;
+
+private:
+    /// A field: where its value is, its presence byte (optionals) and its bit in the
+    /// bitmap of absent ones.
+    struct Op {
+        std::uint32_t value;
+        std::uint32_t presence;
+        std::uint16_t bit;
+        bool optional;
+        plan::Scalar scalar;
+    };
+    std::vector<Op> ops_;
+    std::vector<Op> strings_;  // the string fields, for bound()
+    std::size_t bitmapBytes_ = 0;
+    std::size_t fixedBound_ = 0;  // the bitmap and every field but a string's bytes
+};
+
 Status decodeAbiRow(const plan::Program& program, const plan::Layout& layout,
                     std::string_view bytes, OwnedRow& out);
 
