@@ -521,6 +521,16 @@ struct Engine::Impl final : engine::Host {
         bool handedOff = false;  // the head is in its log's hand-off queue, decoded
     };
 
+    struct AggShape;
+    /// A grouped view that reads an event alone (consumeIntsByFields), as ingest calls it.
+    struct DirectAgg {
+        const plan::Derived* d = nullptr;
+        const AggShape* shape = nullptr;
+        std::shared_ptr<ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>> op;
+        std::shared_ptr<AggIn> in;
+        std::int32_t target = -1;
+    };
+
     struct ServiceRt {
         const plan::Service* plan = nullptr;
         std::int32_t id = -1;
@@ -542,6 +552,12 @@ struct Engine::Impl final : engine::Host {
         /// atomic, and its table has no dependents whose handlers could fail after it.
         /// Such an event either fails before any table changes, or succeeds.
         std::vector<bool> undoFree;
+        /// By event type: the grouped view that reads the event alone
+        /// (consumeIntsByFields), registered as the type's consumer, and set in `direct`
+        /// (in open()) when it is the type's one consumer and prefetcher and needs no
+        /// journal: ingest then hands it the event itself (Engine::ingest).
+        std::map<std::int32_t, DirectAgg> intsConsumers;
+        std::vector<const DirectAgg*> direct;
         std::uint64_t outputPos = 0;
         absl::flat_hash_map<EventId, std::uint64_t> replayed;  // emitted after the checkpoint
         std::uint32_t emitIndex = 0;
@@ -1540,12 +1556,23 @@ struct Engine::Impl final : engine::Host {
             return;
         }
         const bool hashReady = keyAhead(&ahead);
-        const FieldsOf k{shape.keyFromEvent, ev.row.data()};
-        const std::size_t hash = hashReady ? ahead.hash : tableHashOf(hashFieldsOf(k));
-        const auto* row = static_cast<const std::uint8_t*>(ev.row.data());
+        const std::size_t hash =
+            hashReady ? ahead.hash
+                      : tableHashOf(hashFieldsOf(FieldsOf{shape.keyFromEvent, ev.row.data()}));
+        addInts(d, shape, ev.row, hash, op,
+                [&]() -> const OwnedRow& { return newGroupKey(d, shape, ev, in); });
+    }
+
+    /// consumeIntsByFields's work, on an event `row` of the layout its key is read from,
+    /// whose group the table hashes as `hash`; `make()` makes a new group's key.
+    template <typename Make>
+    void addInts(const plan::Derived& d, const AggShape& shape, const OwnedRow& event,
+                 std::size_t hash, ProjectedOp& op, Make&& make) {
+        const FieldsOf k{shape.keyFromEvent, event.data()};
+        const auto* row = static_cast<const std::uint8_t*>(event.data());
         const bool added = op.insertIntsWith(
             hash, [&](const OwnedRow& key) { return rowEqualsFieldsOf(key.data(), k); },
-            [&]() -> const OwnedRow& { return newGroupKey(d, shape, ev, in); },
+            std::forward<Make>(make),
             [&](std::size_t i, std::int64_t& v) {
                 const plan::Field& f = *shape.intArgs[i];
                 if (!rowaccess::present(f, row)) {
@@ -1557,6 +1584,30 @@ struct Engine::Impl final : engine::Host {
         if (!added) {
             report(FLOW_ERR_OVERFLOW, d.site);
         }
+    }
+
+    /// What run(s, live) does for an event whose one consumer is `a` (ServiceRt::direct),
+    /// with the event's row in `row` rather than in `live` (whose type, sequence number and
+    /// envelope are the event's): its group, which the table hashes as `hash`, found by
+    /// the row's fields (the row is of the layout they are read from). Nothing else runs, nothing
+    /// is emitted, and no journal is needed: the view changes nothing when it fails.
+    void runDirect(ServiceRt& s, Live& live, const DirectAgg& a, const OwnedRow& row,
+                   std::size_t hash) {
+        s.cause = &live;
+        s.emitIndex = 0;
+        inEvent = true;
+        eventFailed = false;
+        addInts(*a.d, *a.shape, row, hash, *a.op, [&]() -> const OwnedRow& {
+            live.row = row;  // (a new group: its key is made from the event, as run's)
+            return newGroupKey(*a.d, *a.shape, live, *a.in);
+        });
+        if (eventFailed) {
+            ++engine.failed_;
+        }
+        inEvent = false;
+        s.cause = nullptr;
+        ++engine.processed_;
+        ++s.sinceCheckpoint;
     }
 
     /// After a grouped view's insert: the overflow it refused reported, or its changes
@@ -1604,6 +1655,7 @@ struct Engine::Impl final : engine::Host {
                         prefetchByFields(*shape, ev, *groupAhead, *op);
                     });
                 if (shape->intsFromEvent && op->ints()) {
+                    s.intsConsumers[d.sources[0].id] = DirectAgg{&d, shape, op, in, target};
                     s.consumers[d.sources[0].id].push_back(
                         [this, &d, shape, op, target, in, groupAhead](Live& ev) {
                             consumeIntsByFields(d, *shape, ev, *in, *groupAhead, *op, target);
@@ -2462,6 +2514,15 @@ Status Engine::Impl::open() {
                 s.consumers[type].size() == 1 &&
                 tables[static_cast<std::size_t>(table)].dependents.empty();
         }
+        s.direct.assign(p.events.size(), nullptr);
+        for (const auto& [type, agg] : s.intsConsumers) {
+            const auto t = static_cast<std::size_t>(type);
+            if (s.undoFree[t] && s.consumers[type].size() == 1 && s.prefetchers.size() > t &&
+                s.prefetchers[t].size() == 1 &&
+                tables[static_cast<std::size_t>(agg.target)].dependents.empty()) {
+                s.direct[t] = &agg;
+            }
+        }
     }
     // Inputs: one cursor per log read (the owners of the consumed events), in a fixed order.
     for (ServiceRt& s : services) {
@@ -2641,7 +2702,23 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
     e.typeNumber = *number;
     e.version = static_cast<std::uint32_t>(ev.versions[static_cast<std::size_t>(version)].version);
     e.key.clear();  // the event's key is its key field, in the row (Envelope::key)
+    // An event whose one consumer is a view that reads it alone is handed to it as it is:
+    // not moved into the reader's Live, and no prefetcher or wave machinery in between.
+    const Impl::DirectAgg* direct = nullptr;
+    std::size_t groupHash = 0;
     if (reader != nullptr) {
+        direct = reader->direct[static_cast<std::size_t>(event)];
+        if (direct != nullptr && row.layout() != direct->shape->keyFromEvent.from()) {
+            direct = nullptr;
+        }
+    }
+    if (direct != nullptr) {
+        Live& live = reader->live;
+        live.type = event;
+        live.seq = e.seq;
+        groupHash = tableHashOf(hashFieldsOf(FieldsOf{direct->shape->keyFromEvent, row.data()}));
+        direct->op->prefetchHashed(groupHash);
+    } else if (reader != nullptr) {
         // The event as its reader will see it, and the state it will touch fetched while
         // the record is encoded and the id set probed.
         Live& live = reader->live;
@@ -2657,7 +2734,7 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
             }
         }
     }
-    const OwnedRow& body = reader != nullptr ? reader->live.row : row;
+    const OwnedRow& body = reader != nullptr && direct == nullptr ? reader->live.row : row;
     const std::string_view record = m.encodeRecord(e, body);
     // Idempotent ingestion: an input already in a log is not appended again. One probe:
     // the id goes in now, and out again if the append fails.
@@ -2691,6 +2768,10 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
         Impl::Input& in = reader->inputs[static_cast<std::size_t>(
             m.soleReaders[static_cast<std::size_t>(event)].input)];
         in.position = *seq + 1;  // its cursor stays behind, as after a hand-off
+        if (direct != nullptr) {
+            m.runDirect(*reader, reader->live, *direct, row, groupHash);
+            return true;
+        }
         m.runningDirect = true;
         m.run(*reader, reader->live);
         m.runningDirect = false;
