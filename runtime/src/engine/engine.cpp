@@ -1587,10 +1587,11 @@ struct Engine::Impl final : engine::Host {
     }
 
     /// What run(s, live) does for an event whose one consumer is `a` (ServiceRt::direct),
-    /// with the event's row in `row` rather than in `live` (whose type, sequence number and
-    /// envelope are the event's): its group, which the table hashes as `hash`, found by
-    /// the row's fields (the row is of the layout they are read from). Nothing else runs, nothing
-    /// is emitted, and no journal is needed: the view changes nothing when it fails.
+    /// with the event's row in `row` rather than in `live` (whose type, sequence number
+    /// and envelope are the event's): its group, which the table hashes as `hash`, found
+    /// by the row's fields (the row is of the layout they are read from). Nothing else
+    /// runs, nothing is emitted, and no journal is needed: the view changes nothing when
+    /// it fails.
     void runDirect(ServiceRt& s, Live& live, const DirectAgg& a, const OwnedRow& row,
                    std::size_t hash) {
         s.cause = &live;
