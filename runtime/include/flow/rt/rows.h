@@ -101,6 +101,7 @@ std::size_t hashRow(const plan::Layout& layout, const void* row);
 /// table with an event's fields this way, where a group or join key only copies them,
 /// without copying them into a key row first. What it needs of the two layouts is worked
 /// out once, here.
+struct FieldsOf;
 class KeyFields {
 public:
     KeyFields() = default;
@@ -111,8 +112,8 @@ public:
     const plan::Layout* from() const { return from_; }
 
 private:
-    friend std::size_t hashFieldsOf(const struct FieldsOf& k);
-    friend bool rowEqualsFieldsOf(const void* keyRow, const struct FieldsOf& k);
+    friend std::size_t hashFieldsOf(const FieldsOf& k);
+    friend bool rowEqualsFieldsOf(const void* keyRow, const FieldsOf& k);
     /// A key field and the field it is, as offsets: presence bytes (optionals) and values.
     struct Pair {
         std::uint32_t keyPresence, keyValue, fromPresence, fromValue;
