@@ -9,7 +9,9 @@ the shop estate, end to end, with the real executables:
 2. a second run with more input continues from the stored state: the same tables and
    events as one run over all of it;
 3. kill -9 during `flowc run` on a large input, several times, then a run to the end:
-   the same tables as an uninterrupted run, every event exactly once;
+   the same tables as an uninterrupted run, every event exactly once; the same with
+   tests/lang/aggregates/single_view_ints.flow, whose inputs `ingest` hands straight to
+   its one view;
 4. runtime errors (tests/lang/aggregates/sum_overflow.flow, whose sums overflow):
    --on-error=stop stops at the first failing event with status 1 and keeps none of its
    effects; a run with the default skip then goes on from there, skips each failing
@@ -145,16 +147,40 @@ def continuation():
 def crashes():
     big = os.path.join(WORK, "big.jsonl")
     generate(big, int(os.environ.get("FLOW_E2E_EVENTS", "30000")), 7)
-    calm = fresh("calm")
+    killed_runs(SHOP, big, "crashed", "")
+
+
+def single_view_crashes():
+    """The same with a program whose one view reads each event alone, so that `ingest`
+    hands every input straight to it (docs/runtime.md, "An input processed in
+    `ingest`"), and the replay after a crash takes the wave loop instead."""
+    prog = os.path.join(SRC, "tests", "lang", "aggregates", "single_view_ints.flow")
+    big = os.path.join(WORK, "postings.jsonl")
+    rnd = random.Random(5)
+    with open(big, "w") as f:
+        # (Four postings to one shop event, cheaper to process; at most 200,000.)
+        for i in range(min(int(os.environ.get("FLOW_E2E_EVENTS", "30000")) * 4, 200000)):
+            data = {"id": str(i), "account": f"a{rnd.randrange(1000)}",
+                    "amount": rnd.randrange(-1000, 1000),
+                    "fee": None if i % 7 == 0 else rnd.randrange(100)}
+            f.write(json.dumps({"event": "Ledger.Posted", "data": data}) + "\n")
+    killed_runs(prog, big, "crashed_view", " (one view reading the event alone)")
+
+
+def killed_runs(program, big, name, label):
+    """kill -9 during runs of `program` over `big`, then a run to the end, against one
+    uninterrupted run."""
+    calm = fresh(name + "_calm")
     started = time.monotonic()
-    flowc("run", SHOP, "--data", calm, "--input", big)
+    flowc("run", program, "--data", calm, "--input", big)
     full_run = time.monotonic() - started
-    expected_tables, (expected_events, _) = tables(calm), events(calm)
-    data = fresh("crashed")
+    expected_tables = tables(calm, program)
+    expected_events, _ = events(calm, program)
+    data = fresh(name)
     rnd = random.Random(int(os.environ.get("FLOW_E2E_SEED", "1")))
     kills, cycles = 0, int(os.environ.get("FLOW_E2E_KILLS", "4"))
     for _ in range(cycles):
-        p = subprocess.Popen([FLOWC, "run", SHOP, "--data", data, "--input", big],
+        p = subprocess.Popen([FLOWC, "run", program, "--data", data, "--input", big],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Each run gets a little further: together they cover most of the input.
         time.sleep(rnd.uniform(0.4, 1.0) * full_run / cycles)
@@ -162,13 +188,14 @@ def crashes():
             os.kill(p.pid, signal.SIGKILL)
             kills += 1
         p.wait()
-    flowc("run", SHOP, "--data", data, "--input", big)
-    got_events, count = events(data)
+    flowc("run", program, "--data", data, "--input", big)
+    got_events, count = events(data, program)
     print(f"      {kills} kills; {len(expected_events)} events; full run {full_run:.1f} s")
-    check(kills > 0, "at least one run was killed mid-way")
-    check(tables(data) == expected_tables, "after kill -9 and a rerun: the same tables")
-    check(max(count.values()) == 1, "after kill -9 and a rerun: no event stored twice")
-    check(got_events == expected_events, "after kill -9 and a rerun: the same events")
+    check(kills > 0, "at least one run was killed mid-way" + label)
+    check(tables(data, program) == expected_tables,
+          "after kill -9 and a rerun: the same tables" + label)
+    check(max(count.values()) == 1, "after kill -9 and a rerun: no event stored twice" + label)
+    check(got_events == expected_events, "after kill -9 and a rerun: the same events" + label)
 
 
 def on_error():
@@ -252,6 +279,7 @@ def main():
     on_error()
     old_format()
     crashes()
+    single_view_crashes()
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
     print("all checks passed")
