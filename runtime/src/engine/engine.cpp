@@ -1594,21 +1594,12 @@ struct Engine::Impl final : engine::Host {
     /// it fails.
     void runDirect(ServiceRt& s, Live& live, const DirectAgg& a, const OwnedRow& row,
                    std::size_t hash) {
-        s.cause = &live;
-        s.emitIndex = 0;
-        inEvent = true;
-        eventFailed = false;
+        beginEvent(s, live);
         addInts(*a.d, *a.shape, row, hash, *a.op, [&]() -> const OwnedRow& {
             live.row = row;  // (a new group: its key is made from the event, as run's)
             return newGroupKey(*a.d, *a.shape, live, *a.in);
         });
-        if (eventFailed) {
-            ++engine.failed_;
-        }
-        inEvent = false;
-        s.cause = nullptr;
-        ++engine.processed_;
-        ++s.sinceCheckpoint;
+        endEvent(s);
     }
 
     /// After a grouped view's insert: the overflow it refused reported, or its changes
@@ -1979,13 +1970,10 @@ struct Engine::Impl final : engine::Host {
 
     /// Processes `ev`, decoded, in `s`: its consumers, all or nothing, then what it emitted.
     void run(ServiceRt& s, Live& ev) {
-        s.cause = &ev;
-        s.emitIndex = 0;
+        beginEvent(s, ev);
         // One event is all or nothing: a runtime error anywhere in its processing undoes
         // its changes to every table of the service and drops what it emitted. An event
         // whose processing cannot fail after a change needs no journal.
-        inEvent = true;
-        eventFailed = false;
         const bool journal = !s.undoFree[static_cast<std::size_t>(ev.type)];
         if (journal) {
             s.store->beginUndo();
@@ -2006,7 +1994,6 @@ struct Engine::Impl final : engine::Host {
                 s.store->rollback();
             }
             s.pending.clear();
-            ++engine.failed_;
         } else {
             if (journal) {
                 s.store->keep();
@@ -2015,6 +2002,21 @@ struct Engine::Impl final : engine::Host {
                 emit(s, e.type, std::move(e.row), std::move(e.env));
             }
             s.pending.clear();
+        }
+        endEvent(s);
+    }
+
+    /// What every processed event starts and ends with (run, runDirect): its cause for
+    /// what it emits, and the counts.
+    void beginEvent(ServiceRt& s, const Live& ev) {
+        s.cause = &ev;
+        s.emitIndex = 0;
+        inEvent = true;
+        eventFailed = false;
+    }
+    void endEvent(ServiceRt& s) {
+        if (eventFailed) {
+            ++engine.failed_;
         }
         inEvent = false;
         s.cause = nullptr;
