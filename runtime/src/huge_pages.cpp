@@ -20,8 +20,7 @@ bool overNewAlignment(std::size_t align) {
 }
 
 /// `size` bytes (a multiple of kHugePageBytes) mapped 2 MiB-aligned with `prot` and
-/// `flags`, advised MADV_HUGEPAGE (only a hint: without transparent huge pages the
-/// mapping stays in 4 KiB pages); null if the kernel refuses.
+/// `flags`; null if the kernel refuses. Not advised MADV_HUGEPAGE: see huge_pages.h.
 void* mapAligned(std::size_t size, int prot, int flags) {
     // Map one huge page more than needed, then unmap the unaligned head and the tail.
     void* raw = mmap(nullptr, size + kHugePageBytes, prot, flags, -1, 0);
@@ -37,7 +36,6 @@ void* mapAligned(std::size_t size, int prot, int flags) {
     if (end > aligned + size) {
         munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
     }
-    madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
     return reinterpret_cast<void*>(aligned);
 }
 
@@ -72,8 +70,7 @@ ReservedBlock::ReservedBlock(std::size_t bytes, std::size_t reserve) {
     const std::size_t least = roundUp(std::max<std::size_t>(bytes, 1), kHugePageBytes);
     std::size_t size = std::max(least, roundUp(reserve, kHugePageBytes));
     // Address space only: nothing is backed, or counted against the memory, until it is
-    // committed. The whole of it is advised, so that committed and reserved parts differ
-    // only in access.
+    // committed.
     void* p = nullptr;
     for (;;) {
         p = mapAligned(size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);

@@ -1,13 +1,17 @@
 // flow/rt/huge_pages.h - memory for large, randomly probed tables: blocks of 2 MiB and
-// more are mapped on their own and marked for transparent huge pages, and a table can
-// reserve address space to grow into in place.
+// more are mapped on their own, 2 MiB-aligned, and a table can reserve address space to
+// grow into in place.
 //
 // The state tables and the set of ingested ids are hash tables of tens to hundreds of
 // megabytes, probed at random: with 4 KiB pages nearly every probe also misses the TLB,
 // and a page walk (two of them in a virtual machine) costs as much as the cache miss.
-// With 2 MiB pages the translations of a whole table fit in the TLB. Where transparent
-// huge pages are off (`/sys/kernel/mm/transparent_hugepage/enabled` is `never`) the hint
-// is ignored and the blocks are ordinary memory.
+// With 2 MiB pages the translations of a whole table fit in the TLB. The blocks are
+// aligned so that the kernel can back them with huge pages where its policy gives them
+// (`/sys/kernel/mm/transparent_hugepage/enabled` is `always`), but they are not advised
+// MADV_HUGEPAGE: that asks the kernel to make huge pages when it has none at hand
+// (`defrag` is `madvise` by default), and on the virtual machine we measure on, a fresh
+// huge page costs about 2 ns per byte. With the advice, the agg bench ran 9% slower and
+// the shop 7-40% (docs/runtime.md, "Huge pages").
 #pragma once
 
 #include <cstddef>
@@ -18,17 +22,16 @@ namespace flow::rt {
 inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 
 /// `bytes` aligned to `align`: from operator new below kHugePageBytes, else a mapping of
-/// its own, 2 MiB-aligned and advised MADV_HUGEPAGE. Throws std::bad_alloc.
+/// its own, 2 MiB-aligned. Throws std::bad_alloc.
 void* hugePageAllocate(std::size_t bytes, std::size_t align);
 /// Frees what hugePageAllocate(bytes, align) returned.
 void hugePageDeallocate(void* p, std::size_t bytes, std::size_t align) noexcept;
 
-/// Address space reserved for a table that grows in place: 2 MiB-aligned and marked for
-/// huge pages, of which a prefix is committed (readable and writable) and the rest is
-/// neither backed nor accessible. Growing commits more of it: what was committed stays
-/// where it is, with its contents, and costs nothing again. (A table that moves to new
-/// memory each time it doubles has the kernel clear twice the memory it ends with; on
-/// the virtual machine we develop on, fresh huge pages cost about 2 ns per byte, see
+/// Address space reserved for a table that grows in place: 2 MiB-aligned, of which a prefix is
+/// committed (readable and writable) and the rest is neither backed nor accessible. Growing commits
+/// more of it: what was committed stays where it is, with its contents, and costs nothing again. (A
+/// table that moves to new memory each time it doubles has the kernel clear twice the memory it
+/// ends with; on the virtual machine we develop on, fresh huge pages cost about 2 ns per byte, see
 /// docs/runtime.md.)
 class ReservedBlock {
 public:
