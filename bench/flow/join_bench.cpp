@@ -139,7 +139,7 @@ Run baseline(const Inputs& inputs, const Fields& f) {
 /// The same with the engine's guarantees, by hand (Journal): a retried event is ignored,
 /// every input is logged before it is processed, and every derived event is logged with
 /// an id derived from its cause (so a replay would derive the same ids) and its cause's.
-Run guardedBaseline(const Inputs& inputs, const Fields& f) {
+[[gnu::noinline]] Run guardedBaseline(const Inputs& inputs, const Fields& f) {
     enum : std::uint8_t { kPriceSet = 1, kOrdered, kPriced };  // the records' types
     using W = Journal::Writer;
     Journal journal;
