@@ -5,23 +5,28 @@
 #
 # Usage: bench/flow/instructions.sh W [EVENTS] [DIR] [flow|guarded]
 #   W: agg|join|shop; EVENTS defaults to 300k; DIR holds flow_bench_W (default: the
-#   release build's). Prints "W EVENTS: N instructions per event" and leaves callgrind's
-#   output in $TMPDIR (callgrind_annotate reads it). `guarded` counts the hand-written
-#   program with the engine's guarantees instead (agg and join: `guardedBaseline`,
-#   the whole function, its digest of the results included).
+#   release build's). Prints "W EVENTS (SIDE): N instructions per event" and leaves
+#   callgrind's output in $TMPDIR (callgrind_annotate reads it). `guarded` counts the
+#   hand-written program with the engine's guarantees instead (agg and join:
+#   `guardedBaseline`, the whole function, its digest of the results included).
 # What it counts: everything inside flow::bench::drive (the harness's copies of the input
 # rows included, a few dozen instructions per event). Fewer instructions is not always
 # less time (a cache miss costs hundreds), so check a change with ab.sh as well; but at
 # 2-4 instructions per nanosecond, the engine's loop is mostly instructions.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-w=${1:?usage: instructions.sh agg|join|shop [EVENTS] [DIR]}
+w=${1:?usage: instructions.sh agg|join|shop [EVENTS] [DIR] [flow|guarded]}
 n=${2:-300k}
 dir=${3:-$root/build/release/bench/flow}
 side=${4:-flow}
 case $side in
 flow) toggle='flow::bench::drive*' only=--flow-only ;;
-guarded) toggle='*guardedBaseline*' only=--base-only ;;
+guarded)
+    if [ "$w" = shop ]; then
+        echo "instructions.sh: the shop has no guarded program" >&2
+        exit 2
+    fi
+    toggle='*guardedBaseline*' only=--base-only ;;
 *) echo "instructions.sh: the side is flow or guarded, not $side" >&2; exit 2 ;;
 esac
 out="${TMPDIR:-/tmp}/callgrind.$w.$side.$(basename "$dir").out"
