@@ -528,7 +528,6 @@ struct Engine::Impl final : engine::Host {
         const AggShape* shape = nullptr;
         std::shared_ptr<ops::ProjectedAggregate<OwnedRow, AggIn, OwnedRow>> op;
         std::shared_ptr<AggIn> in;
-        std::int32_t target = -1;
     };
 
     struct ServiceRt {
@@ -1647,7 +1646,7 @@ struct Engine::Impl final : engine::Host {
                         prefetchByFields(*shape, ev, *groupAhead, *op);
                     });
                 if (shape->intsFromEvent && op->ints()) {
-                    s.intsConsumers[d.sources[0].id] = DirectAgg{&d, shape, op, in, target};
+                    s.intsConsumers[d.sources[0].id] = DirectAgg{&d, shape, op, in};
                     s.consumers[d.sources[0].id].push_back(
                         [this, &d, shape, op, target, in, groupAhead](Live& ev) {
                             consumeIntsByFields(d, *shape, ev, *in, *groupAhead, *op, target);
@@ -2517,12 +2516,11 @@ Status Engine::Impl::open() {
                 s.consumers[type].size() == 1 &&
                 tables[static_cast<std::size_t>(table)].dependents.empty();
         }
+        // undoFree already says the view is the type's one consumer and has no dependents.
         s.direct.assign(p.events.size(), nullptr);
         for (const auto& [type, agg] : s.intsConsumers) {
             const auto t = static_cast<std::size_t>(type);
-            if (s.undoFree[t] && s.consumers[type].size() == 1 && s.prefetchers.size() > t &&
-                s.prefetchers[t].size() == 1 &&
-                tables[static_cast<std::size_t>(agg.target)].dependents.empty()) {
+            if (s.undoFree[t] && s.prefetchers.size() > t && s.prefetchers[t].size() == 1) {
                 s.direct[t] = &agg;
             }
         }
