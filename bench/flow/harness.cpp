@@ -3,12 +3,15 @@
 
 #include <absl/container/flat_hash_set.h>
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 namespace flow::bench {
@@ -86,11 +89,13 @@ Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t def
             o.flowOnly = true;
         } else if (a == "--base-only") {
             o.baseOnly = true;
+        } else if (a == "--interleave") {
+            o.interleave = parseCount(value());
         } else {
             std::fprintf(stderr,
                          "usage: %s [--events N] [--keys N] [--batch N] [--seed N]\n"
                          "          [--flow-reps N] [--base-reps N] [--checkpoint-every N]\n"
-                         "          [--flow-only | --base-only]\n%s\n",
+                         "          [--flow-only | --base-only | --interleave N]\n%s\n",
                          argv[0], usage);
             std::exit(a == "--help" || a == "-h" ? 0 : 2);
         }
@@ -100,6 +105,9 @@ Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t def
     }
     if (o.baseOnly) {
         o.flowReps = 0;
+    }
+    if (o.interleave > 0 && (o.flowOnly || o.baseOnly)) {
+        die("--interleave runs both sides: not with --flow-only or --base-only");
     }
     return o;
 }
@@ -318,8 +326,85 @@ EngineRun::~EngineRun() {
     fs::remove_all(dir_, ec);
 }
 
+namespace {
+
+/// Two threads that run one at a time, taking turns (runWorkload's interleaved runs).
+class Alternation {
+public:
+    /// Waits for `side`'s first turn (side 0 goes first).
+    void begin(int side) {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return turn_ == side; });
+    }
+    /// Gives the turn to the other side, unless it has finished, and waits for it back.
+    void pass(int side) {
+        std::unique_lock lock(mutex_);
+        if (finished_[1 - side]) {
+            return;
+        }
+        turn_ = 1 - side;
+        ++handovers_;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return turn_ == side; });
+    }
+    /// `side` is done: the other runs to its end.
+    void end(int side) {
+        std::lock_guard lock(mutex_);
+        finished_[side] = true;
+        turn_ = 1 - side;
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int turn_ = 0;
+    bool finished_[2] = {false, false};
+    std::uint64_t handovers_ = 0;
+
+public:
+    /// How many times a side gave the turn to the other (a side's end not counted).
+    std::uint64_t handovers() {
+        std::lock_guard lock(mutex_);
+        return handovers_;
+    }
+};
+
+/// The side this thread is in an interleaved run, if it is one.
+struct TurnSide {
+    Alternation* alternation = nullptr;
+    int side = 0;
+    std::uint64_t every = 0;
+};
+thread_local TurnSide turnSide;
+
+/// Runs `fn` in this thread as `side` of `alternation`, in turns of `every` events.
+template <typename Fn>
+void runAsSide(Alternation& alternation, int side, std::uint64_t every, Fn&& fn) {
+    turnSide = TurnSide{&alternation, side, every};
+    alternation.begin(side);
+    fn();
+    alternation.end(side);
+    turnSide = TurnSide{};
+}
+
+}  // namespace
+
+Turns::Turns(bool take) {
+    if (take && turnSide.alternation != nullptr) {
+        every_ = turnSide.every;
+        next_ = every_;
+    }
+}
+
+void Turns::pass() {
+    turnSide.alternation->pass(turnSide.side);
+    next_ += every_;
+}
+
 Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& options,
-           const std::function<void(const std::vector<rt::EventRecord>&)>& observe) {
+           const std::function<void(const std::vector<rt::EventRecord>&)>& observe,
+           bool takeTurns) {
     Stopwatch sw;
     const std::size_t n = inputs.size();
     const std::size_t batch = options.batch;
@@ -329,6 +414,7 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
     // The engine takes each row over, as `EXE run` hands it the rows it parsed: they are
     // copied from the inputs (which every run reads again) before the clock starts.
     std::vector<OwnedRow> rows;
+    Turns turns(takeTurns);
     for (std::size_t i = 0; i < n;) {
         std::size_t end = std::min(n, i + every);
         rows.clear();
@@ -356,6 +442,9 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
         sw.stop();
         if (observe) {
             observe(engine.emitted());
+        }
+        if (turns.due(i)) {
+            turns.pass();
         }
     }
     engine.clearEmitted();
@@ -417,9 +506,81 @@ char* Journal::append(std::uint32_t size) {
     return at + 4;
 }
 
+namespace {
+
+/// The best of `rates` by events per CPU-second.
+Rate best(const std::vector<Rate>& rates) {
+    Rate b;
+    for (const Rate& r : rates) {
+        if (b.events == 0 || r.perCpu() > b.perCpu()) {
+            b = r;
+        }
+    }
+    return b;
+}
+
+/// runWorkload with options.interleave: the engine and the guarded program in turns.
+int runInterleaved(const char* workload, const Options& options, const std::function<Run()>& flow,
+                   const std::function<Run()>& base, const std::string& note,
+                   const std::function<Run()>& guarded) {
+    if (!guarded) {
+        die(std::string("--interleave: the ") + workload + " workload has no guarded program");
+    }
+    Run want = base();
+    printRun("base", workload, want.rate);
+    bool ok = true;
+    std::vector<Rate> flowRates, guardedRates;
+    std::vector<double> ratios;
+    for (int r = 0; r < std::max(1, options.flowReps); ++r) {
+        Alternation alternation;
+        Run f, g;
+        std::thread flowSide(
+            [&] { runAsSide(alternation, 0, options.interleave, [&] { f = flow(); }); });
+        std::thread guardedSide(
+            [&] { runAsSide(alternation, 1, options.interleave, [&] { g = guarded(); }); });
+        flowSide.join();
+        guardedSide.join();
+        printRun("flow", workload, f.rate);
+        printRun("guarded", workload, g.rate);
+        ok = checkResults("guarded", g.results, want.results, true) && ok;
+        std::printf("  results (count / digest), flow against the baseline:\n");
+        ok = checkResults("flow", f.results, want.results, false) && ok;
+        flowRates.push_back(f.rate);
+        guardedRates.push_back(g.rate);
+        ratios.push_back(f.rate.perCpu() > 0 ? g.rate.perCpu() / f.rate.perCpu() : 0);
+        std::printf("  pair %d, in turns of %llu events (%llu hand-overs): guarded / flow %.2f "
+                    "(events per CPU-second)\n",
+                    r + 1, static_cast<unsigned long long>(options.interleave),
+                    static_cast<unsigned long long>(alternation.handovers()), ratios.back());
+        std::fflush(stdout);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    const std::size_t mid = ratios.size() / 2;
+    const double median =
+        ratios.size() % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+    Rate f = best(flowRates), g = best(guardedRates), b = want.rate;
+    std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
+                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f guarded_cpu=%.0f "
+                "guarded_wall=%.0f ratio_guarded_cpu=%.2f check=%s rss_mb=%ld note=%s "
+                "interleave=%llu pairs=%zu ratio_guarded_min=%.2f ratio_guarded_max=%.2f\n",
+                workload, static_cast<unsigned long long>(f.events), f.perCpu(), f.perWall(),
+                b.perCpu(), b.perWall(), f.perCpu() > 0 ? b.perCpu() / f.perCpu() : 0,
+                f.perWall() > 0 ? b.perWall() / f.perWall() : 0, g.perCpu(), g.perWall(), median,
+                ok ? "ok" : "FAILED", peakRssMb(), note.c_str(),
+                static_cast<unsigned long long>(options.interleave), ratios.size(), ratios.front(),
+                ratios.back());
+    std::fflush(stdout);
+    return ok ? 0 : 1;
+}
+
+}  // namespace
+
 int runWorkload(const char* workload, const Options& options, const std::function<Run()>& flow,
                 const std::function<Run()>& base, const std::string& note,
                 const std::function<Run()>& guarded) {
+    if (options.interleave > 0) {
+        return runInterleaved(workload, options, flow, base, note, guarded);
+    }
     std::vector<Rate> flowRates, baseRates, guardedRates;
     std::vector<Results> flowResults;
     std::optional<Results> want;
@@ -458,15 +619,6 @@ int runWorkload(const char* workload, const Options& options, const std::functio
     } else if (!ok) {
         check = "FAILED";
     }
-    auto best = [](const std::vector<Rate>& rs) {
-        Rate b;
-        for (const Rate& r : rs) {
-            if (b.events == 0 || r.perCpu() > b.perCpu()) {
-                b = r;
-            }
-        }
-        return b;
-    };
     Rate f = best(flowRates), b = best(baseRates), g = best(guardedRates);
     auto ratio = [](double hand, double flowRate) {
         return flowRate > 0 ? hand / flowRate : 0;

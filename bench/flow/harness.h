@@ -49,10 +49,12 @@ struct Options {
     std::uint64_t checkpointEvery = 0;  // 0: the engine's default
     bool baseOnly = false;              // skip the engine (profiling the baseline)
     bool flowOnly = false;              // skip the baseline (profiling the engine)
+    std::uint64_t interleave = 0;       // events per turn of flow and guarded (0: apart)
 };
 
 /// Parses --events N (also 10M, 500k), --keys, --batch, --seed, --flow-reps, --base-reps,
-/// --checkpoint-every, --flow-only, --base-only; exits with usage on anything else.
+/// --checkpoint-every, --flow-only, --base-only, --interleave N; exits with usage on
+/// anything else.
 Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t defaultEvents,
                      std::uint64_t defaultBatch);
 
@@ -210,12 +212,32 @@ private:
 /// How often the timed loops stop the clock to look at what was emitted, in events.
 inline constexpr std::size_t kObserveEvery = 256;
 
+/// Where a timed loop may hand the processor to the other side when runWorkload runs the
+/// engine and the guarded program in turns (--interleave): each side runs in a thread of
+/// its own, and only one runs at a time. A loop asks `due(done)` (cheap: false when the
+/// sides are not interleaved) with the events it has timed so far and, if it is, stops its
+/// clock and calls `pass()`, which returns when the other side has had its turn.
+class Turns {
+public:
+    /// This thread's turns, if it is a side of an interleaved run and `take`.
+    explicit Turns(bool take = true);
+    bool due(std::uint64_t done) const { return done >= next_; }
+    void pass();
+
+private:
+    std::uint64_t every_ = 0;
+    std::uint64_t next_ = ~std::uint64_t{0};
+};
+
 /// Ingests `inputs` in batches of `options.batch`, running the engine until idle after
 /// each batch; times only ingest and runUntilIdle (and clearEmitted). Every kObserveEvery
 /// events (whole batches), `observe` (untimed) sees emitted(): the inputs and every event
-/// they caused since it last looked. Exits on an engine error.
+/// they caused since it last looked. Exits on an engine error. In an interleaved run it
+/// takes its turns (Turns) unless `takeTurns` is false (an untimed phase, such as loading
+/// a table the timed events join with).
 Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& options,
-           const std::function<void(const std::vector<rt::EventRecord>&)>& observe);
+           const std::function<void(const std::vector<rt::EventRecord>&)>& observe,
+           bool takeTurns = true);
 
 // ---- Running and reporting -------------------------------------------------------------
 
@@ -233,6 +255,10 @@ struct Run {
 /// side by events per CPU-second. Returns the exit status: 1 if any result differed.
 /// `guarded`, when given, is the hand-written program with the engine's guarantees
 /// (Journal below), run as often as `base`.
+/// With `options.interleave` (and `guarded`): the baseline once, then `flowReps` times the
+/// engine and the guarded program together, in turns of that many events (Turns), so that
+/// both see the machine in the same state; the RESULT line then has each pair's ratio and
+/// their median (`ratio_guarded_cpu`).
 int runWorkload(const char* workload, const Options& options, const std::function<Run()>& flow,
                 const std::function<Run()>& base, const std::string& note,
                 const std::function<Run()>& guarded = {});

@@ -162,6 +162,7 @@ Run baseline(const Inputs& inputs, const Fields& f) {
     }
     std::vector<Priced> out;
     Digest emitted;
+    Turns turns;
     Stopwatch sw;
     const std::vector<Input>& stream = inputs.stream;
     for (std::size_t i = 0; i < stream.size();) {
@@ -205,6 +206,9 @@ Run baseline(const Inputs& inputs, const Fields& f) {
         }
         sw.stop();
         addEmitted(emitted, out);
+        if (turns.due(i)) {
+            turns.pass();
+        }
     }
     return results(Rate{sw.wall(), sw.cpu(), stream.size()}, emitted, prices);
 }
@@ -212,7 +216,7 @@ Run baseline(const Inputs& inputs, const Fields& f) {
 Run flowRun(const Program& p, const Inputs& inputs, const Fields& f, const Options& o) {
     EngineRun run(p, o);
     flow::rt::Engine& engine = run.engine();
-    drive(engine, inputs.table, o, nullptr);
+    drive(engine, inputs.table, o, nullptr, false);
     Digest emitted;
     const flow::rt::plan::Layout& priced = p.eventLayout(f.priced);
     Rate rate = drive(engine, inputs.stream, o, [&](const std::vector<flow::rt::EventRecord>& rs) {
