@@ -354,6 +354,11 @@ public:
         turn_ = 1 - side;
         changed_.notify_all();
     }
+    /// How many times a side gave the turn to the other (a side's end not counted).
+    std::uint64_t handovers() {
+        std::lock_guard lock(mutex_);
+        return handovers_;
+    }
 
 private:
     std::mutex mutex_;
@@ -361,13 +366,6 @@ private:
     int turn_ = 0;
     bool finished_[2] = {false, false};
     std::uint64_t handovers_ = 0;
-
-public:
-    /// How many times a side gave the turn to the other (a side's end not counted).
-    std::uint64_t handovers() {
-        std::lock_guard lock(mutex_);
-        return handovers_;
-    }
 };
 
 /// The side this thread is in an interleaved run, if it is one.
@@ -378,14 +376,22 @@ struct TurnSide {
 };
 thread_local TurnSide turnSide;
 
-/// Runs `fn` in this thread as `side` of `alternation`, in turns of `every` events.
+/// Runs `fn` in this thread as `side` of `alternation`, in turns of `every` events. The
+/// side ends however `fn` leaves (the other side must not wait for it).
 template <typename Fn>
 void runAsSide(Alternation& alternation, int side, std::uint64_t every, Fn&& fn) {
+    struct Ending {
+        Alternation& alternation;
+        int side;
+        ~Ending() {
+            alternation.end(side);
+            turnSide = TurnSide{};
+        }
+    };
     turnSide = TurnSide{&alternation, side, every};
     alternation.begin(side);
+    Ending ending{alternation, side};
     fn();
-    alternation.end(side);
-    turnSide = TurnSide{};
 }
 
 }  // namespace
