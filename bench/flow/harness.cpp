@@ -525,6 +525,25 @@ Rate best(const std::vector<Rate>& rates) {
     return b;
 }
 
+/// Prints the RESULT line run.sh and vs.sh read: the rates of the engine (`f`), the baseline
+/// (`b`) and the guarded program (`g`), the ratios of the hand-written ones to the engine's
+/// (`guardedRatio` the guarded program's, as the caller computed it), then `extra`.
+void printResult(const char* workload, const Rate& f, const Rate& b, const Rate& g,
+                 double guardedRatio, const char* check, const std::string& note,
+                 const std::string& extra) {
+    auto ratio = [](double hand, double flowRate) {
+        return flowRate > 0 ? hand / flowRate : 0;
+    };
+    std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
+                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f guarded_cpu=%.0f "
+                "guarded_wall=%.0f ratio_guarded_cpu=%.2f check=%s rss_mb=%ld note=%s%s\n",
+                workload, static_cast<unsigned long long>(f.events ? f.events : b.events),
+                f.perCpu(), f.perWall(), b.perCpu(), b.perWall(), ratio(b.perCpu(), f.perCpu()),
+                ratio(b.perWall(), f.perWall()), g.perCpu(), g.perWall(), guardedRatio, check,
+                peakRssMb(), note.c_str(), extra.c_str());
+    std::fflush(stdout);
+}
+
 /// runWorkload with options.interleave: the engine and the guarded program in turns.
 int runInterleaved(const char* workload, const Options& options, const std::function<Run()>& flow,
                    const std::function<Run()>& base, const std::string& note,
@@ -564,18 +583,13 @@ int runInterleaved(const char* workload, const Options& options, const std::func
     const std::size_t mid = ratios.size() / 2;
     const double median =
         ratios.size() % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
-    Rate f = best(flowRates), g = best(guardedRates), b = want.rate;
-    std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
-                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f guarded_cpu=%.0f "
-                "guarded_wall=%.0f ratio_guarded_cpu=%.2f check=%s rss_mb=%ld note=%s "
-                "interleave=%llu pairs=%zu ratio_guarded_min=%.2f ratio_guarded_max=%.2f\n",
-                workload, static_cast<unsigned long long>(f.events), f.perCpu(), f.perWall(),
-                b.perCpu(), b.perWall(), f.perCpu() > 0 ? b.perCpu() / f.perCpu() : 0,
-                f.perWall() > 0 ? b.perWall() / f.perWall() : 0, g.perCpu(), g.perWall(), median,
-                ok ? "ok" : "FAILED", peakRssMb(), note.c_str(),
-                static_cast<unsigned long long>(options.interleave), ratios.size(), ratios.front(),
-                ratios.back());
-    std::fflush(stdout);
+    char extra[128];
+    std::snprintf(extra, sizeof extra,
+                  " interleave=%llu pairs=%zu ratio_guarded_min=%.2f ratio_guarded_max=%.2f",
+                  static_cast<unsigned long long>(options.interleave), ratios.size(),
+                  ratios.front(), ratios.back());
+    printResult(workload, best(flowRates), want.rate, best(guardedRates), median,
+                ok ? "ok" : "FAILED", note, extra);
     return ok ? 0 : 1;
 }
 
@@ -625,18 +639,9 @@ int runWorkload(const char* workload, const Options& options, const std::functio
     } else if (!ok) {
         check = "FAILED";
     }
-    Rate f = best(flowRates), b = best(baseRates), g = best(guardedRates);
-    auto ratio = [](double hand, double flowRate) {
-        return flowRate > 0 ? hand / flowRate : 0;
-    };
-    std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
-                "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f guarded_cpu=%.0f "
-                "guarded_wall=%.0f ratio_guarded_cpu=%.2f check=%s rss_mb=%ld note=%s\n",
-                workload, static_cast<unsigned long long>(f.events ? f.events : b.events),
-                f.perCpu(), f.perWall(), b.perCpu(), b.perWall(), ratio(b.perCpu(), f.perCpu()),
-                ratio(b.perWall(), f.perWall()), g.perCpu(), g.perWall(),
-                ratio(g.perCpu(), f.perCpu()), check, peakRssMb(), note.c_str());
-    std::fflush(stdout);
+    Rate f = best(flowRates), g = best(guardedRates);
+    printResult(workload, f, best(baseRates), g, f.perCpu() > 0 ? g.perCpu() / f.perCpu() : 0,
+                check, note, "");
     return ok ? 0 : 1;
 }
 

@@ -27,12 +27,12 @@ void* hugePageAllocate(std::size_t bytes, std::size_t align);
 /// Frees what hugePageAllocate(bytes, align) returned.
 void hugePageDeallocate(void* p, std::size_t bytes, std::size_t align) noexcept;
 
-/// Address space reserved for a table that grows in place: 2 MiB-aligned, of which a prefix is
-/// committed (readable and writable) and the rest is neither backed nor accessible. Growing commits
-/// more of it: what was committed stays where it is, with its contents, and costs nothing again. (A
-/// table that moves to new memory each time it doubles has the kernel clear twice the memory it
-/// ends with; on the virtual machine we develop on, fresh huge pages cost about 2 ns per byte, see
-/// docs/runtime.md.)
+/// Address space reserved for a table that grows in place: 2 MiB-aligned, of which a
+/// prefix is committed (readable and writable) and the rest is neither backed nor
+/// accessible. Growing commits more of it: what was committed stays where it is, with its
+/// contents, and costs nothing again. (A table that moves to new memory each time it
+/// doubles has the kernel clear twice the memory it ends with; on the virtual machine we
+/// develop on, fresh huge pages cost about 2 ns per byte, see docs/runtime.md.)
 class ReservedBlock {
 public:
     ReservedBlock() = default;
