@@ -11,12 +11,15 @@
 // Here the key goes to its home slot (from the hash) or, if that is taken, to the next
 // free one (linear probing), and the table is at most three quarters full (three eighths
 // after it grows), so many keys are in their home slot: `prefetch` fetches the home slot
-// whole, and its control byte, from the hash alone. As in absl, a control byte per slot (empty,
-// erased, or 7 bits of the hash) sits in an array of its own: a lookup compares keys only where
-// those bits match, and a key that is absent is mostly answered from the control bytes, which are
-// small enough to stay in the cache. Erasing leaves a tombstone, so no other entry moves: a pointer
-// to an entry stays valid until an insertion grows or rehashes the table (as with absl's flat
-// maps).
+// whole, and its control byte, from the hash alone. A table of slots larger than a cache
+// line (a state table's) may be seven eighths full instead, half the memory for the same
+// entries, as long as its control bytes are few enough to be in the cache (a million
+// slots): its `prefetch` reads them to find the key's slot, and fetches that one. As in absl, a
+// control byte per slot (empty, erased, or 7 bits of the hash) sits in an array of its own: a
+// lookup compares keys only where those bits match, and a key that is absent is mostly answered
+// from the control bytes, which are small enough to stay in the cache. Erasing leaves a tombstone,
+// so no other entry moves: a pointer to an entry stays valid until an insertion grows or rehashes
+// the table (as with absl's flat maps).
 #pragma once
 
 #include "flow/rt/huge_pages.h"
@@ -73,7 +76,8 @@ public:
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     /// Slots (entries, tombstones and free ones): at least 4/3 of the entries and
-    /// tombstones, at least 16 once something was inserted.
+    /// tombstones (8/7 while a table of big slots scans its control bytes: scansCtrl), at
+    /// least 16 once something was inserted.
     std::size_t capacity() const { return slots_ == nullptr ? 0 : mask_ + 1; }
     /// Where the slots are (tests see from it whether the table grew in place).
     const void* slotsData() const { return slots_; }
@@ -102,7 +106,15 @@ public:
         if (slots_ == nullptr) {
             return;
         }
-        const std::size_t i = home(hash);
+        std::size_t i = home(hash);
+        if (scansCtrl()) {
+            // The slot the key is in, or the free one that ends its probe, found from
+            // the control bytes (in the cache): the one a lookup compares keys in.
+            const std::uint8_t c = ctrlOf(hash);
+            for (std::uint8_t at = ctrl_[i]; at != kEmpty && at != c; at = ctrl_[i]) {
+                i = (i + 1) & mask_;
+            }
+        }
         fetch(ctrl_ + i);
         const char* at = reinterpret_cast<const char*>(&slots_[i]);
         for (std::size_t off = 0; off < sizeof(Slot); off += kLine) {
@@ -126,7 +138,7 @@ public:
     /// stored key and its value, and whether they were made.
     template <typename Is, typename Make>
     std::pair<std::pair<const K*, V*>, bool> tryEmplaceWith(std::size_t h, Is&& is, Make&& make) {
-        if ((used_ + 1) * 4 > capacity() * 3) {
+        if (scansCtrl() ? (used_ + 1) * 8 > capacity() * 7 : (used_ + 1) * 4 > capacity() * 3) {
             rehash(size_ + 1);
         }
         const std::uint8_t c = ctrlOf(h);
@@ -215,6 +227,18 @@ private:
         const V& value() const { return cell.get(); }
     };
 
+public:
+    /// Up to this many slots, a table of slots larger than a cache line is up to seven
+    /// eighths full, and `prefetch` finds the key's slot from the control bytes: 1 MiB of
+    /// them at most, which stay in the cache. Its slots are most of its memory, and a
+    /// lookup whose slot was fetched costs the same however far it is from its home. (A
+    /// set of ids, 16-byte slots, keeps the first rule: its control bytes are as large as
+    /// a sixteenth of its slots, and are not at hand when it holds millions.)
+    static constexpr std::size_t kScanCtrlSlots = std::size_t{1} << 20;
+    /// Whether this table now follows that rule.
+    bool scansCtrl() const { return sizeof(Slot) > kLine && capacity() <= kScanCtrlSlots; }
+
+private:
     Slot* findSlot(const K& key) { return findSlot(key, hash_(key)); }
     Slot* findSlot(const K& key, std::size_t h) {
         return findSlotWith(h, [&](const K& k) { return eq_(k, key); });
