@@ -14,12 +14,12 @@
 // whole, and its control byte, from the hash alone. A table of slots larger than a cache
 // line (a state table's) may be seven eighths full instead, half the memory for the same
 // entries, as long as its control bytes are few enough to be in the cache (a million
-// slots): its `prefetch` reads them to find the key's slot, and fetches that one. As in absl, a
-// control byte per slot (empty, erased, or 7 bits of the hash) sits in an array of its own: a
-// lookup compares keys only where those bits match, and a key that is absent is mostly answered
-// from the control bytes, which are small enough to stay in the cache. Erasing leaves a tombstone,
-// so no other entry moves: a pointer to an entry stays valid until an insertion grows or rehashes
-// the table (as with absl's flat maps).
+// slots): its `prefetch` reads them to find the key's slot, and fetches that one. As in
+// absl, a control byte per slot (empty, erased, or 7 bits of the hash) sits in an array
+// of its own: a lookup compares keys only where those bits match, and a key that is
+// absent is mostly answered from the control bytes, which are small enough to stay in
+// the cache. Erasing leaves a tombstone, so no other entry moves: a pointer to an entry
+// stays valid until an insertion grows or rehashes the table (as with absl's flat maps).
 #pragma once
 
 #include "flow/rt/huge_pages.h"
@@ -81,6 +81,16 @@ public:
     std::size_t capacity() const { return slots_ == nullptr ? 0 : mask_ + 1; }
     /// Where the slots are (tests see from it whether the table grew in place).
     const void* slotsData() const { return slots_; }
+
+    /// Up to this many slots, a table of slots larger than a cache line is up to seven
+    /// eighths full, and `prefetch` finds the key's slot from the control bytes: 1 MiB of
+    /// them at most, which stay in the cache. Its slots are most of its memory, and a
+    /// lookup whose slot was fetched costs the same however far it is from its home. (A
+    /// set of ids, 16-byte slots, stays at three quarters: its control bytes are as large as
+    /// a sixteenth of its slots, and are not at hand when it holds millions.)
+    static constexpr std::size_t kScanCtrlSlots = std::size_t{1} << 20;
+    /// Whether this table now follows that rule.
+    bool scansCtrl() const { return sizeof(Slot) > kLine && capacity() <= kScanCtrlSlots; }
 
     V* find(const K& key) { return findHashed(key, hash_(key)); }
     const V* find(const K& key) const { return const_cast<SlotTable*>(this)->find(key); }
@@ -227,18 +237,6 @@ private:
         const V& value() const { return cell.get(); }
     };
 
-public:
-    /// Up to this many slots, a table of slots larger than a cache line is up to seven
-    /// eighths full, and `prefetch` finds the key's slot from the control bytes: 1 MiB of
-    /// them at most, which stay in the cache. Its slots are most of its memory, and a
-    /// lookup whose slot was fetched costs the same however far it is from its home. (A
-    /// set of ids, 16-byte slots, keeps the first rule: its control bytes are as large as
-    /// a sixteenth of its slots, and are not at hand when it holds millions.)
-    static constexpr std::size_t kScanCtrlSlots = std::size_t{1} << 20;
-    /// Whether this table now follows that rule.
-    bool scansCtrl() const { return sizeof(Slot) > kLine && capacity() <= kScanCtrlSlots; }
-
-private:
     Slot* findSlot(const K& key) { return findSlot(key, hash_(key)); }
     Slot* findSlot(const K& key, std::size_t h) {
         return findSlotWith(h, [&](const K& k) { return eq_(k, key); });
