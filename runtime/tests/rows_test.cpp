@@ -183,6 +183,106 @@ TEST_CASE("OwnedRow: assign from itself and adoptStrings from an arena", "[rows]
     CHECK(str(row, 7) == "from the arena");
 }
 
+TEST_CASE("OwnedRow: adoptStrings takes strings from anywhere, the row's own bytes included",
+          "[rows]") {
+    plan::Program program = programWithEnums();
+    // 64 bytes of row: on the heap whatever its strings, and reset keeps the block.
+    program.layouts.push_back(makeLayout(0, "P",
+                                         {{"a", Scalar::String},
+                                          {"n", Scalar::Int},
+                                          {"b", Scalar::String, true},
+                                          {"c", Scalar::Int},
+                                          {"d", Scalar::Int}}));
+    // 48 bytes: inline with empty strings, on the heap once it has some.
+    program.layouts.push_back(
+        makeLayout(1, "S", {{"a", Scalar::String}, {"b", Scalar::String}, {"n", Scalar::Int}}));
+    for (const plan::Layout* lp : {&program.layouts[0], &program.layouts[1]}) {
+        const plan::Layout& l = *lp;
+        const bool optionalB = l.fields[1].type.scalar != Scalar::String;
+        const std::size_t ia = 0, ib = optionalB ? 2 : 1, in = optionalB ? 1 : 2;
+        INFO("layout " << l.name << ", " << l.size << " bytes");
+        auto expect = [&](const OwnedRow& r, const std::string& a, const std::string& b) {
+            CHECK(str(r, ia) == a);
+            CHECK(str(r, ib) == b);
+            CHECK(intAt(r.data(), l.fields[in]) == 7);
+            RawRow raw(l);
+            raw.setString(ia, a).setInt(in, 7).setString(ib, b);
+            const OwnedRow deep(&l, raw.data());
+            CHECK(r == deep);
+            CHECK(r.hash() == deep.hash());
+            const OwnedRow copy(r);  // copies the bytes the row says it holds
+            CHECK(copy == deep);
+            OwnedRow moved(std::move(copy));
+            CHECK(moved == deep);
+        };
+        // What a kernel leaves: the row reset, its strings pointing elsewhere.
+        auto kernelWrites = [&](OwnedRow& r, std::string_view a, std::string_view b) {
+            r.reset(&l);
+            auto* w = static_cast<std::uint8_t*>(r.data());
+            const FlowStr sa{a.data(), static_cast<std::int64_t>(a.size())};
+            const FlowStr sb{b.data(), static_cast<std::int64_t>(b.size())};
+            std::memcpy(w + valueAt(l.fields[ia]), &sa, sizeof sa);
+            const std::int64_t n = 7;
+            std::memcpy(w + valueAt(l.fields[in]), &n, sizeof n);
+            if (l.fields[ib].type.optional) {
+                w[l.fields[ib].offset] = 5;  // present (normalized to 1)
+            }
+            std::memcpy(w + valueAt(l.fields[ib]), &sb, sizeof sb);
+        };
+        std::string arenaA(60, 'x'), arenaB = "short";
+        OwnedRow r;
+        kernelWrites(r, arenaA, arenaB);
+        r.adoptStrings();
+        arenaA.assign(arenaA.size(), '#');
+        expect(r, std::string(60, 'x'), "short");
+        // Shorter strings: in the block the row has, where it keeps one.
+        std::string a2 = "ab", b2(30, 'y');
+        const void* before = r.data();
+        kernelWrites(r, a2, b2);
+        r.adoptStrings();
+        if (l.size > 48) {
+            CHECK(r.data() == before);
+        }
+        a2 = "##";
+        b2.assign(b2.size(), '#');
+        expect(r, "ab", std::string(30, 'y'));
+        // Strings in the row's own memory (stale bytes past its end, as after a reset):
+        // copied by way of a second buffer, not over themselves.
+        OwnedRow own;
+        const std::string ps(40, 'p');
+        kernelWrites(own, ps, "qqqqqqqqqq");
+        own.adoptStrings();
+        if (l.size > 48) {
+            // The block is kept: its old strings are still there to point at.
+            const char* tail = static_cast<const char*>(own.data()) + l.size;
+            kernelWrites(own, std::string_view(tail + 5, 30), std::string_view(tail + 38, 10));
+            own.adoptStrings();
+            expect(own, std::string(30, 'p'), "ppqqqqqqqq");
+        }
+        // Strings in the row's inline bytes, moved to a block of their own.
+        OwnedRow inl;
+        kernelWrites(inl, "", "");
+        const char* inside = static_cast<const char*>(inl.data());
+        if (l.size <= 48) {
+            // (the row's own zero bytes, and a string made long enough to need a block)
+            std::string longA(50, 'z');
+            kernelWrites(inl, longA, std::string_view(inside, 4));
+            inl.adoptStrings();
+            CHECK(str(inl, ia) == longA);
+            CHECK(str(inl, ib).size() == 4);
+        }
+        // Absent and empty strings.
+        OwnedRow small;
+        kernelWrites(small, "", "");
+        if (l.fields[ib].type.optional) {
+            static_cast<std::uint8_t*>(small.data())[l.fields[ib].offset] = 0;
+        }
+        small.adoptStrings();
+        CHECK(str(small, ia).empty());
+        CHECK(str(small, ib).empty());
+    }
+}
+
 TEST_CASE("OwnedRow: assignFields leaves what a copy kernel and adoptStrings would", "[rows]") {
     OrderFixture fx;
     // The output: fields of the order in another order, a field nobody copies (zero).

@@ -181,7 +181,7 @@ TEST_CASE("a slot table of big slots is up to seven eighths full, one of small s
         CHECK(b->v == k);
     }
     CHECK(t.find(100'000) == nullptr);
-    // Small slots: three quarters (and so do big ones past a million slots).
+    // Small slots: three quarters.
     SlotTable<std::uint64_t, std::uint64_t> small;
     for (std::uint64_t k = 0; k < 100'000; ++k) {
         *small.tryEmplace(k).first = k;
