@@ -514,6 +514,11 @@ char* Journal::append(std::uint32_t size) {
 
 namespace {
 
+/// A hand-written program's rate over the engine's (0 when the engine has none).
+double ratio(double hand, double flowRate) {
+    return flowRate > 0 ? hand / flowRate : 0;
+}
+
 /// The best of `rates` by events per CPU-second.
 Rate best(const std::vector<Rate>& rates) {
     Rate b;
@@ -531,9 +536,6 @@ Rate best(const std::vector<Rate>& rates) {
 void printResult(const char* workload, const Rate& f, const Rate& b, const Rate& g,
                  double guardedRatio, const char* check, const std::string& note,
                  const std::string& extra) {
-    auto ratio = [](double hand, double flowRate) {
-        return flowRate > 0 ? hand / flowRate : 0;
-    };
     std::printf("RESULT workload=%s events=%llu flow_cpu=%.0f flow_wall=%.0f base_cpu=%.0f "
                 "base_wall=%.0f ratio_cpu=%.2f ratio_wall=%.2f guarded_cpu=%.0f "
                 "guarded_wall=%.0f ratio_guarded_cpu=%.2f check=%s rss_mb=%ld note=%s%s\n",
@@ -572,7 +574,7 @@ int runInterleaved(const char* workload, const Options& options, const std::func
         ok = checkResults("flow", f.results, want.results, false) && ok;
         flowRates.push_back(f.rate);
         guardedRates.push_back(g.rate);
-        ratios.push_back(f.rate.perCpu() > 0 ? g.rate.perCpu() / f.rate.perCpu() : 0);
+        ratios.push_back(ratio(g.rate.perCpu(), f.rate.perCpu()));
         std::printf("  pair %d, in turns of %llu events (%llu hand-overs): guarded / flow %.2f "
                     "(events per CPU-second)\n",
                     r + 1, static_cast<unsigned long long>(options.interleave),
@@ -640,8 +642,7 @@ int runWorkload(const char* workload, const Options& options, const std::functio
         check = "FAILED";
     }
     Rate f = best(flowRates), g = best(guardedRates);
-    printResult(workload, f, best(baseRates), g, f.perCpu() > 0 ? g.perCpu() / f.perCpu() : 0,
-                check, note, "");
+    printResult(workload, f, best(baseRates), g, ratio(g.perCpu(), f.perCpu()), check, note, "");
     return ok ? 0 : 1;
 }
 
