@@ -9,6 +9,7 @@
 #include "flow/rt/slot_table.h"
 #include "flow/rt/state_store.h"
 #include "flow/rt/table_codecs.h"
+#include "logs.h"
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
@@ -16,145 +17,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <sys/mman.h>
 #include <tuple>
 
 namespace flow::rt {
 
+using engine::Cursor;
 using engine::Env;
 using engine::Live;
+using engine::MemoryLog;
+using engine::ServiceLog;
 using RowChange = ops::Change<OwnedRow, OwnedRow>;
 
 namespace {
 
 // ---- Logs -------------------------------------------------------------------------------
-
-class Cursor {
-public:
-    virtual ~Cursor() = default;
-    /// The next record, or Unavailable at the end.
-    virtual Status next(std::string& record, std::uint64_t& seq) = 0;
-};
-
-class ServiceLog {
-public:
-    explicit ServiceLog(LogTypes types = {}) : types_(std::move(types)) {}
-    virtual ~ServiceLog() = default;
-    virtual Result<std::uint64_t> append(std::string_view record) = 0;
-    virtual Status commit() = 0;
-    virtual Status sync() = 0;
-    virtual std::uint64_t end() const = 0;
-    virtual Result<std::unique_ptr<Cursor>> open(std::uint64_t from) = 0;
-
-    /// The dictionary the log's records name their types by (format 3).
-    const LogTypes& types() const { return types_; }
-    /// The number of `type` in the dictionary. A new type is added, and the dictionary
-    /// kept (durably, for a log on disk), before it is returned: before any record names it.
-    Result<std::uint32_t> typeNumber(std::string_view type) {
-        if (std::uint32_t n = types_.find(type); n != 0) {
-            return n;
-        }
-        LogTypes next = types_;
-        auto n = next.add(type);
-        if (!n) {
-            return n.status();
-        }
-        FLOW_RT_TRY(keepTypes(next));
-        types_ = std::move(next);
-        return *n;
-    }
-
-protected:
-    /// Makes `types` the log's dictionary wherever the log keeps it.
-    virtual Status keepTypes(const LogTypes& /*types*/) { return Status::ok(); }
-
-private:
-    LogTypes types_;
-};
-
-class MemoryLog final : public ServiceLog {
-public:
-    class MemCursor final : public Cursor {
-    public:
-        MemCursor(const MemoryLog& log, std::uint64_t from) : log_(log), next_(from) {}
-        Status next(std::string& record, std::uint64_t& seq) override {
-            if (next_ >= log_.count_) {
-                return Status::unavailable("end");
-            }
-            record.assign(log_.at(next_));
-            seq = next_++;
-            return Status::ok();
-        }
-
-    private:
-        const MemoryLog& log_;
-        std::uint64_t next_;
-    };
-
-    /// Records are packed into large blocks: no allocation per record, and no copying
-    /// when the log grows (a view's bytes never move). The first block is small: tests
-    /// make many short-lived logs.
-    Result<std::uint64_t> append(std::string_view record) override {
-        if (blocks_.empty() || blockSize_ - used_ < record.size()) {
-            blockSize_ = std::max(blocks_.empty() ? kFirstBlockBytes : kBlockBytes, record.size());
-            blocks_.push_back(populatedBlock(blockSize_));
-            used_ = 0;
-        }
-        if (count_ == indexEnd_) {
-            const std::size_t entries = index_.empty() ? kFirstIndexEntries : kIndexEntries;
-            index_.push_back(populatedBlock(entries * sizeof(std::string_view)));
-            indexEnd_ += entries;
-        }
-        char* to = blocks_.back().get() + used_;
-        std::memcpy(to, record.data(), record.size());
-        used_ += record.size();
-        at(count_) = std::string_view(to, record.size());
-        return count_++;
-    }
-    Status commit() override { return Status::ok(); }
-    Status sync() override { return Status::ok(); }
-    std::uint64_t end() const override { return count_; }
-    Result<std::unique_ptr<Cursor>> open(std::uint64_t from) override {
-        return std::unique_ptr<Cursor>(new MemCursor(*this, from));
-    }
-
-private:
-    static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
-    static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
-    struct Unmap {
-        std::size_t bytes;
-        void operator()(char* p) const { munmap(p, bytes); }
-    };
-    using Block = std::unique_ptr<char[], Unmap>;
-    /// A block mapped with its pages: one call instead of a page fault per 4 KiB.
-    static Block populatedBlock(std::size_t bytes) {
-        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (p == MAP_FAILED) {
-            throw std::bad_alloc();
-        }
-        return Block(static_cast<char*>(p), Unmap{bytes});
-    }
-    /// Where record `seq` is. The index is in blocks too, which never move: a vector
-    /// that doubles would copy it, and fault in twice the memory it ends with.
-    std::string_view& at(std::uint64_t seq) const {
-        std::size_t chunk = 0;
-        if (seq >= kFirstIndexEntries) {
-            seq -= kFirstIndexEntries;
-            chunk = 1 + static_cast<std::size_t>(seq / kIndexEntries);
-            seq %= kIndexEntries;
-        }
-        return reinterpret_cast<std::string_view*>(index_[chunk].get())[seq];
-    }
-    static constexpr std::size_t kFirstIndexEntries = kFirstBlockBytes / sizeof(std::string_view);
-    static constexpr std::size_t kIndexEntries = kBlockBytes / sizeof(std::string_view);
-
-    std::vector<Block> blocks_;
-    std::size_t blockSize_ = 0, used_ = 0;
-    std::vector<Block> index_;
-    std::uint64_t count_ = 0;     // records
-    std::uint64_t indexEnd_ = 0;  // entries the index has room for
-};
 
 class DiskLog final : public ServiceLog {
 public:
