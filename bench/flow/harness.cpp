@@ -91,11 +91,16 @@ Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t def
             o.baseOnly = true;
         } else if (a == "--interleave") {
             o.interleave = parseCount(value());
+        } else if (a == "--one-by-one") {
+            o.ingestAll = false;
+        } else if (a == "--alternate-ingest") {
+            o.alternateIngest = true;
         } else {
             std::fprintf(stderr,
                          "usage: %s [--events N] [--keys N] [--batch N] [--seed N]\n"
                          "          [--flow-reps N] [--base-reps N] [--checkpoint-every N]\n"
-                         "          [--flow-only | --base-only | --interleave N]\n%s\n",
+                         "          [--flow-only | --base-only | --interleave N]\n"
+                         "          [--one-by-one | --alternate-ingest]\n%s\n",
                          argv[0], usage);
             std::exit(a == "--help" || a == "-h" ? 0 : 2);
         }
@@ -108,6 +113,9 @@ Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t def
     }
     if (o.interleave > 0 && (o.flowOnly || o.baseOnly)) {
         die("--interleave runs both sides: not with --flow-only or --base-only");
+    }
+    if (o.alternateIngest && !o.ingestAll) {
+        die("--alternate-ingest times both ways of ingesting: not with --one-by-one");
     }
     return o;
 }
@@ -408,6 +416,31 @@ void Turns::pass() {
     next_ += every_;
 }
 
+namespace {
+
+/// --alternate-ingest's report: the CPU time of the groups of inputs ingested one by one
+/// and by Engine::ingestAll, each side without its slowest 2% (the groups in which the set
+/// of ids grew, or the log mapped a block, fall on one side or the other by their
+/// position, and take as long as a hundred others).
+void printIngestAb(std::vector<double> (&groupCpu)[2]) {
+    double kept[2] = {0, 0};
+    for (int side = 0; side < 2; ++side) {
+        std::vector<double>& t = groupCpu[side];
+        std::sort(t.begin(), t.end());
+        const std::size_t keep = t.size() - t.size() / 50;
+        for (std::size_t j = 0; j < keep; ++j) {
+            kept[side] += t[j];
+        }
+    }
+    std::printf("  ingest A/B: %zu groups one by one, %zu by ingestAll; CPU s over all but "
+                "each side's slowest 2%%: %.4f one by one, %.4f by ingestAll\n",
+                groupCpu[0].size(), groupCpu[1].size(), kept[0], kept[1]);
+    std::printf("INGEST_AB one_by_one=%.4f ingest_all=%.4f ratio=%.3f\n", kept[0], kept[1],
+                kept[1] > 0 ? kept[0] / kept[1] : 0.0);
+}
+
+}  // namespace
+
 Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& options,
            const std::function<void(const std::vector<rt::EventRecord>&)>& observe,
            bool takeTurns) {
@@ -419,23 +452,42 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
     const std::size_t every = (std::max(batch, kObserveEvery) + batch - 1) / batch * batch;
     // The engine takes each row over, as `EXE run` hands it the rows it parsed: they are
     // copied from the inputs (which every run reads again) before the clock starts.
-    std::vector<OwnedRow> rows;
+    std::vector<rt::IngestInput> rows;
     Turns turns(takeTurns);
+    // With --alternate-ingest, each group of inputs between two observations is timed
+    // apart, every other one by ingestAll: [0] one by one, [1] by ingestAll.
+    std::vector<double> groupCpu[2];
+    bool all = options.ingestAll;
     for (std::size_t i = 0; i < n;) {
         std::size_t end = std::min(n, i + every);
         rows.clear();
         for (std::size_t j = i; j < end; ++j) {
-            rows.push_back(inputs[j].row);
+            const Input& in = inputs[j];
+            rows.push_back(rt::IngestInput{in.event, in.version, in.row, in.time, in.id});
         }
         const std::size_t first = i;
+        if (options.alternateIngest) {
+            all = !all;
+        }
+        const double cpuBefore = sw.cpu();
         sw.start();
         engine.clearEmitted();  // what `observe` saw last time
         while (i < end) {
             std::size_t batchEnd = std::min(end, i + batch);
+            if (all) {
+                // A batch in hand: the next input's state is fetched while one is ingested.
+                auto appended = engine.ingestAll(
+                    std::span<rt::IngestInput>(rows).subspan(i - first, batchEnd - i));
+                if (!appended || *appended != batchEnd - i) {
+                    die("ingestAll failed in the inputs from " + std::to_string(i) + ": " +
+                        (appended ? std::string("a duplicate id") : appended.status().toString()));
+                }
+                i = batchEnd;
+            }
             for (; i < batchEnd; ++i) {
-                const Input& in = inputs[i];
+                rt::IngestInput& in = rows[i - first];
                 auto appended =
-                    engine.ingest(in.event, in.version, std::move(rows[i - first]), in.time, in.id);
+                    engine.ingest(in.event, in.version, std::move(in.row), in.time, in.id);
                 if (!appended || !*appended) {
                     die("ingest failed at input " + std::to_string(i) + ": " +
                         (appended ? std::string("a duplicate id") : appended.status().toString()));
@@ -446,6 +498,7 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
             }
         }
         sw.stop();
+        groupCpu[all ? 1 : 0].push_back(sw.cpu() - cpuBefore);
         if (observe) {
             observe(engine.emitted());
         }
@@ -454,6 +507,9 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
         }
     }
     engine.clearEmitted();
+    if (options.alternateIngest) {
+        printIngestAb(groupCpu);
+    }
     if (!engine.errors().empty()) {
         die("the engine reported " + std::to_string(engine.errors().size()) +
             " runtime errors; the first: " + engine.errors().front().message);

@@ -50,11 +50,13 @@ struct Options {
     bool baseOnly = false;              // skip the engine (profiling the baseline)
     bool flowOnly = false;              // skip the baseline (profiling the engine)
     std::uint64_t interleave = 0;       // events per turn of flow and guarded (0: apart)
+    bool ingestAll = true;        // batches by Engine::ingestAll (else one by one)
+    bool alternateIngest = false;  // ...every other group of inputs only, each timed apart
 };
 
 /// Parses --events N (also 10M, 500k), --keys, --batch, --seed, --flow-reps, --base-reps,
-/// --checkpoint-every, --flow-only, --base-only, --interleave N; exits with usage on
-/// anything else.
+/// --checkpoint-every, --flow-only, --base-only, --interleave N, --one-by-one,
+/// --alternate-ingest; exits with usage on anything else.
 Options parseOptions(int argc, char** argv, const char* usage, std::uint64_t defaultEvents,
                      std::uint64_t defaultBatch);
 

@@ -32,7 +32,10 @@ run() {
 }
 run agg --events 20k --keys 1k --base-reps 1
 run agg --events 20k --keys 1k --interleave 3k --flow-reps 2
+run agg --events 20k --keys 1k --base-reps 1 --one-by-one
+run agg --events 20k --keys 1k --base-reps 1 --alternate-ingest
 run join --events 20k --keys 2k --base-reps 1
 run join --events 20k --keys 2k --interleave 3k
 run shop --events 2k --base-reps 1
+run shop --events 2k --base-reps 1 --one-by-one
 exit $status

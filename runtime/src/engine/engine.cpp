@@ -2519,8 +2519,66 @@ Status Engine::open() {
     return impl_->open();
 }
 
+/// An input's hashes, worked out (and its slots fetched) before its ingest.
+struct Engine::Ahead {
+    bool idHashed = false;  // idHash is the id's hash in the set of ingested ids
+    std::size_t idHash = 0;
+    const Impl::DirectAgg* direct = nullptr;  // not null: groupHash is its group's hash
+    std::size_t groupHash = 0;
+};
+
+Engine::Ahead Engine::fetchAhead(const IngestInput& in) {
+    Impl& m = *impl_;
+    Ahead a;
+    if (in.event < 0 || static_cast<std::size_t>(in.event) >= m.soleReaders.size()) {
+        return a;  // (ingest reports it)
+    }
+    if (in.id && m.requestsLoaded) {
+        a.idHash = m.requests.prefetch(*in.id);
+        a.idHashed = true;
+    }
+    const plan::Event& ev = program_.events[static_cast<std::size_t>(in.event)];
+    const Impl::SoleReader& sole = m.soleReaders[static_cast<std::size_t>(in.event)];
+    if (static_cast<std::size_t>(in.version) + 1 != ev.versions.size() || sole.service < 0) {
+        return a;  // (read through upcasts, or by several services: not handed over directly)
+    }
+    const Impl::ServiceRt& reader = m.services[static_cast<std::size_t>(sole.service)];
+    const Impl::DirectAgg* direct = reader.direct[static_cast<std::size_t>(in.event)];
+    if (direct != nullptr && in.row.layout() == direct->shape->keyFromEvent.from()) {
+        a.groupHash =
+            tableHashOf(hashFieldsOf(FieldsOf{direct->shape->keyFromEvent, in.row.data()}));
+        direct->op->prefetchHashed(a.groupHash);
+        a.direct = direct;
+    }
+    return a;
+}
+
+Result<std::size_t> Engine::ingestAll(std::span<IngestInput> inputs) {
+    std::size_t appended = 0;
+    Ahead next = inputs.empty() ? Ahead{} : fetchAhead(inputs[0]);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const Ahead ahead = next;
+        if (i + 1 < inputs.size()) {
+            next = fetchAhead(inputs[i + 1]);
+        }
+        IngestInput& in = inputs[i];
+        auto r = ingestWith(in.event, in.version, std::move(in.row), in.time, in.id, &ahead);
+        if (!r) {
+            return r.status();
+        }
+        appended += *r ? 1 : 0;
+    }
+    return appended;
+}
+
 Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&& row,
                             std::optional<std::int64_t> time, std::optional<EventId> id) {
+    return ingestWith(event, version, std::move(row), time, id, nullptr);
+}
+
+Result<bool> Engine::ingestWith(std::int32_t event, std::int32_t version, OwnedRow&& row,
+                                std::optional<std::int64_t> time, std::optional<EventId> id,
+                                const Ahead* ahead) {
     Impl& m = *impl_;
     const plan::Event& ev = program_.events[static_cast<std::size_t>(event)];
     Impl::ServiceRt& owner = m.services[static_cast<std::size_t>(ev.service)];
@@ -2559,8 +2617,9 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
             giveBack();
             return st;
         }
-        // The set of ids is large: its slot is fetched while the record is encoded.
-        idHash = m.requests.prefetch(e.id);
+        // The set of ids is large: its slot is fetched while the record is encoded (or
+        // was, while the input before this one was ingested).
+        idHash = ahead != nullptr && ahead->idHashed ? ahead->idHash : m.requests.prefetch(e.id);
     }
     e.causation = e.id;
     e.correlation = e.id;
@@ -2593,8 +2652,13 @@ Result<bool> Engine::ingest(std::int32_t event, std::int32_t version, OwnedRow&&
         Live& live = reader->live;
         live.type = event;
         live.seq = e.seq;
-        groupHash = tableHashOf(hashFieldsOf(FieldsOf{direct->shape->keyFromEvent, row.data()}));
-        direct->op->prefetchHashed(groupHash);
+        if (ahead != nullptr && ahead->direct == direct) {
+            groupHash = ahead->groupHash;  // (its slot was fetched with it)
+        } else {
+            groupHash =
+                tableHashOf(hashFieldsOf(FieldsOf{direct->shape->keyFromEvent, row.data()}));
+            direct->op->prefetchHashed(groupHash);
+        }
     } else if (reader != nullptr) {
         // The event as its reader will see it, and the state it will touch fetched while
         // the record is encoded and the id set probed.

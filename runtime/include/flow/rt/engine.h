@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,15 @@ struct CommandResult {
     std::vector<EventRecord> events;
 };
 
+/// One input of Engine::ingestAll: what Engine::ingest takes.
+struct IngestInput {
+    std::int32_t event = -1;
+    std::int32_t version = 0;
+    OwnedRow row;
+    std::optional<std::int64_t> time;
+    std::optional<EventId> id;
+};
+
 /// A runtime error in a kernel, located at its source site.
 struct RuntimeError {
     std::string message;  // "int overflow in Orders: command PlaceOrder (shop.flow:160)"
@@ -91,6 +101,13 @@ public:
                         std::optional<std::int64_t> time, std::optional<EventId> id) {
         return ingest(event, version, OwnedRow(row), time, std::move(id));
     }
+    /// ingest of each input in turn (passing its row as an rvalue: it may be taken), with what the
+    /// next input will touch first (its slot in the set of ingested ids, and the group it goes to
+    /// when a view finds it by the event's fields) fetched while one is ingested, and its hashes
+    /// computed once: a batch in hand costs less than the same inputs one by one. Returns
+    /// how many were appended (the others were in the logs already), or the first error:
+    /// the inputs before it were ingested, the rest were not.
+    Result<std::size_t> ingestAll(std::span<IngestInput> inputs);
     /// Runs a command to completion: accepted (its events appended), rejected or failed.
     /// A request id whose events are already in the logs is accepted without running.
     CommandResult command(std::int32_t command, const OwnedRow& params, const EventId& requestId);
@@ -136,6 +153,12 @@ public:
     struct Impl;
 
 private:
+    struct Ahead;  // what ingestAll worked out for an input before its ingest
+    Result<bool> ingestWith(std::int32_t event, std::int32_t version, OwnedRow&& row,
+                            std::optional<std::int64_t> time, std::optional<EventId> id,
+                            const Ahead* ahead);
+    Ahead fetchAhead(const IngestInput& in);
+
     const plan::Program& program_;
     const FlowKernelFn* kernels_;
     EngineOptions options_;
