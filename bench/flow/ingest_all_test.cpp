@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <catch2/catch.hpp>
+
 #include <string>
 #include <vector>
 
