@@ -450,8 +450,9 @@ Rate drive(rt::Engine& engine, const std::vector<Input>& inputs, const Options& 
     // The clock stops only to observe, every kObserveEvery events (rounded up to whole
     // batches): reading the thread's CPU clock is a system call.
     const std::size_t every = (std::max(batch, kObserveEvery) + batch - 1) / batch * batch;
-    // The engine takes each row over, as `EXE run` hands it the rows it parsed: they are
-    // copied from the inputs (which every run reads again) before the clock starts.
+    // The engine takes each row over (a batch by ingestAll, or one input at a time, as
+    // `EXE run` hands it the rows it parsed): they are copied from the inputs (which every
+    // run reads again) before the clock starts.
     std::vector<rt::IngestInput> rows;
     Turns turns(takeTurns);
     // With --alternate-ingest, each group of inputs between two observations is timed
