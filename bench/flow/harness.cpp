@@ -418,6 +418,12 @@ void Turns::pass() {
 
 namespace {
 
+/// A hand-written program's rate over the engine's (0 when the engine has none); or any
+/// time over another.
+double ratio(double hand, double flowRate) {
+    return flowRate > 0 ? hand / flowRate : 0;
+}
+
 /// --alternate-ingest's report: the CPU time of the groups of inputs ingested one by one
 /// and by Engine::ingestAll, each side without its slowest 2% (the groups in which the set
 /// of ids grew, or the log mapped a block, fall on one side or the other by their
@@ -436,7 +442,7 @@ void printIngestAb(std::vector<double> (&groupCpu)[2]) {
                 "each side's slowest 2%%: %.4f one by one, %.4f by ingestAll\n",
                 groupCpu[0].size(), groupCpu[1].size(), kept[0], kept[1]);
     std::printf("INGEST_AB one_by_one=%.4f ingest_all=%.4f ratio=%.3f\n", kept[0], kept[1],
-                kept[1] > 0 ? kept[0] / kept[1] : 0.0);
+                ratio(kept[0], kept[1]));
 }
 
 }  // namespace
@@ -570,11 +576,6 @@ char* Journal::append(std::uint32_t size) {
 }
 
 namespace {
-
-/// A hand-written program's rate over the engine's (0 when the engine has none).
-double ratio(double hand, double flowRate) {
-    return flowRate > 0 ? hand / flowRate : 0;
-}
 
 /// The best of `rates` by events per CPU-second.
 Rate best(const std::vector<Rate>& rates) {

@@ -1477,6 +1477,20 @@ struct Engine::Impl final : engine::Host {
         endEvent(s);
     }
 
+    /// The view `s` hands an event of `type` straight to (ServiceRt::direct), if the
+    /// event's row, `row`, gives that view's group key.
+    static const DirectAgg* directFor(const ServiceRt& s, std::int32_t type, const OwnedRow& row) {
+        const DirectAgg* d = s.direct[static_cast<std::size_t>(type)];
+        return d != nullptr && row.layout() == d->shape->keyFromEvent.from() ? d : nullptr;
+    }
+    /// The hash of `row`'s group in `d`'s table (as runDirect takes it), its slot fetched.
+    static std::size_t fetchGroup(const DirectAgg& d, const OwnedRow& row) {
+        const std::size_t hash =
+            tableHashOf(hashFieldsOf(FieldsOf{d.shape->keyFromEvent, row.data()}));
+        d.op->prefetchHashed(hash);
+        return hash;
+    }
+
     /// After a grouped view's insert: the overflow it refused reported, or its changes
     /// passed on.
     void finishGrouped(const plan::Derived& d, std::int32_t target, AggIn& in, bool added,
@@ -2543,11 +2557,8 @@ Engine::Ahead Engine::fetchAhead(const IngestInput& in) {
         return a;  // (read through upcasts, or by several services: not handed over directly)
     }
     const Impl::ServiceRt& reader = m.services[static_cast<std::size_t>(sole.service)];
-    const Impl::DirectAgg* direct = reader.direct[static_cast<std::size_t>(in.event)];
-    if (direct != nullptr && in.row.layout() == direct->shape->keyFromEvent.from()) {
-        a.groupHash =
-            tableHashOf(hashFieldsOf(FieldsOf{direct->shape->keyFromEvent, in.row.data()}));
-        direct->op->prefetchHashed(a.groupHash);
+    if (const Impl::DirectAgg* direct = Impl::directFor(reader, in.event, in.row)) {
+        a.groupHash = Impl::fetchGroup(*direct, in.row);
         a.direct = direct;
     }
     return a;
@@ -2643,22 +2654,15 @@ Result<bool> Engine::ingestWith(std::int32_t event, std::int32_t version, OwnedR
     const Impl::DirectAgg* direct = nullptr;
     std::size_t groupHash = 0;
     if (reader != nullptr) {
-        direct = reader->direct[static_cast<std::size_t>(event)];
-        if (direct != nullptr && row.layout() != direct->shape->keyFromEvent.from()) {
-            direct = nullptr;
-        }
+        direct = Impl::directFor(*reader, event, row);
     }
     if (direct != nullptr) {
         Live& live = reader->live;
         live.type = event;
         live.seq = e.seq;
-        if (ahead != nullptr && ahead->direct == direct) {
-            groupHash = ahead->groupHash;  // (its slot was fetched with it)
-        } else {
-            groupHash =
-                tableHashOf(hashFieldsOf(FieldsOf{direct->shape->keyFromEvent, row.data()}));
-            direct->op->prefetchHashed(groupHash);
-        }
+        groupHash = ahead != nullptr && ahead->direct == direct
+                        ? ahead->groupHash  // (its slot was fetched with it)
+                        : Impl::fetchGroup(*direct, row);
     } else if (reader != nullptr) {
         // The event as its reader will see it, and the state it will touch fetched while
         // the record is encoded and the id set probed.
